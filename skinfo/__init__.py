@@ -1,0 +1,21 @@
+"""skinfo: information flow in (noisy) neural networks, scikit-learn style."""
+
+__version__ = "0.1.0"
+
+# --- core: SP entropy and noisy-layer mutual information (issue 2) ---
+from .entropy import SPEntropy, sp_entropy
+from .mutual_info import NoisyMutualInformation, noisy_mutual_information
+
+# --- binning and clustering (issue 3) ---
+
+# --- networks, datasets, experiments (issue 4) ---
+
+# --- baselines: bounds, kNN, KDE (issue 5) ---
+
+__all__ = [
+    "NoisyMutualInformation",
+    "SPEntropy",
+    "__version__",
+    "noisy_mutual_information",
+    "sp_entropy",
+]

@@ -1,0 +1,300 @@
+"""Sample-propagation (SP) estimator of h(S + Z), Z ~ N(0, noise_std^2 I)."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._mixture import mixture_log_sum_exp
+from ..base import InformationEstimator, to_base
+from ..utils._sklearn_shim import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+    validate_params,
+)
+from ..utils.validation import check_activations, check_noise_std, check_positive_int
+
+__all__ = ["SPEntropy", "gaussian_noise_entropy", "sp_entropy"]
+
+# Rows of Monte Carlo query points drawn and scored at once: bounds the noise
+# array to ~8 MiB per feature column whatever n * n_mc is.
+_QUERY_BATCH = 1 << 20
+
+_SP_CONSTRAINTS = {
+    "noise_std": [Interval(Real, 0, None, closed="neither")],
+    "n_mc": [Interval(Integral, 1, None, closed="left")],
+    "method": [StrOptions({"auto", "dense", "tree"})],
+    "base": [None, Interval(Real, 1, None, closed="neither")],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+}
+
+
+def gaussian_noise_entropy(n_features, noise_std):
+    """Differential entropy of N(0, noise_std^2 I) in ``n_features`` dimensions.
+
+    Returns
+    -------
+    float
+        ``(d / 2) log(2 pi e noise_std^2)``, in nats.
+    """
+    return 0.5 * n_features * math.log(2.0 * math.pi * math.e * noise_std**2)
+
+
+@dataclass(frozen=True)
+class SPEntropyResult:
+    """Raw result of :func:`_estimate_sp_entropy`, in nats."""
+
+    entropy: float
+    standard_error: float
+    method: str
+    n_queries: int
+
+
+def _control_variate_terms(noise, noise_std):
+    """``log phi(z)`` up to the constant ``h(Z)`` cancels: returns ``||z||^2 / 2b^2``."""
+    sq = np.einsum("ij,ij->i", noise, noise)
+    return sq, 0.5 * sq / noise_std**2
+
+
+def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
+    """SP estimate of h(S + Z) with the Gaussian-noise control variate.
+
+    For centre ``s_i`` and draw ``z``, ``log g(s_i + z) - log phi(z)`` has a
+    known offset from the entropy: ``h(g) = h(Z) - E[log g(s_i+z) - log phi(z)]``.
+    The term no longer carries the variance of ``log phi(z)`` (``d/2`` per draw),
+    so well-separated centres give ``h(Z) + log n`` to rounding error.
+
+    Parameters
+    ----------
+    S : float64 ndarray of shape (n_samples, n_features)
+        Validated centres.
+    noise_std, n_mc, method, random_state, n_jobs
+        As in :class:`SPEntropy`.
+
+    Returns
+    -------
+    SPEntropyResult
+    """
+    rng = check_random_state(random_state)
+    n_samples, n_features = S.shape
+    n_queries = n_samples * n_mc
+    values = np.empty(n_queries)
+    rows_per_batch = max(1, _QUERY_BATCH // max(1, n_features * 8))
+    centres_per_batch = max(1, rows_per_batch // n_mc)
+    used = set()
+    for start in range(0, n_samples, centres_per_batch):
+        stop = min(n_samples, start + centres_per_batch)
+        noise = noise_std * rng.standard_normal((stop - start, n_mc, n_features))
+        noise = noise.reshape(-1, n_features)
+        queries = np.repeat(S[start:stop], n_mc, axis=0) + noise
+        sq, cv = _control_variate_terms(noise, noise_std)
+        lse, chosen = mixture_log_sum_exp(queries, S, noise_std, own_sq_dist=sq, method=method, n_jobs=n_jobs)
+        used.add(chosen)
+        values[start * n_mc : stop * n_mc] = lse[:, 0] + cv
+    entropy = gaussian_noise_entropy(n_features, noise_std) + math.log(n_samples) - values.mean()
+    standard_error = values.std(ddof=1) / math.sqrt(n_queries) if n_queries > 1 else 0.0
+    return SPEntropyResult(entropy, standard_error, "+".join(sorted(used)), n_queries)
+
+
+def _log_mixture_density(S, T, noise_std, n_jobs):
+    """log g(T) for the mixture (1/n) sum_j N(s_j, noise_std^2 I)."""
+    n_samples, n_features = S.shape
+    lse, _ = mixture_log_sum_exp(T, S, noise_std, method="dense", n_jobs=n_jobs)
+    return lse[:, 0] - math.log(n_samples) - 0.5 * n_features * math.log(2.0 * math.pi * noise_std**2)
+
+
+@validate_params(
+    {"S": ["array-like"], **_SP_CONSTRAINTS},
+    prefer_skip_nested_validation=True,
+)
+def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
+    """Sample-propagation estimate of h(S + Z), Z ~ N(0, noise_std^2 I).
+
+    The entropy of the Gaussian mixture ``(1/n) sum_j N(s_j, noise_std^2 I)``
+    centred at the samples, by Monte Carlo integration with a control variate.
+
+    Parameters
+    ----------
+    S : array-like of shape (n_samples, n_features)
+        Samples of the pre-noise variable S.
+    noise_std : float, default=0.1
+        Standard deviation of the added Gaussian noise (same units as ``S``).
+    n_mc : int, default=10
+        Monte Carlo noise draws per sample.
+    method : {"auto", "dense", "tree"}, default="auto"
+        Mixture evaluation: exact dense sums, or neighbour lists truncated with a
+        1e-12 nats bound (see :class:`SPEntropy`).
+    base : float, default=None
+        Logarithm base of the result; ``None`` gives nats, 2 gives bits.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the Monte Carlo noise.
+    n_jobs : int, default=None
+        Numba threads; ``None`` uses all. Results do not depend on it.
+
+    Returns
+    -------
+    entropy : float
+        Estimated differential entropy of S + Z (nats unless ``base``).
+    standard_error : float
+        Monte Carlo standard error of ``entropy`` (same units).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo import sp_entropy
+    >>> S = np.array([[0.0], [10.0]])  # two far-apart points: h = h(Z) + log 2
+    >>> h, se = sp_entropy(S, noise_std=1.0, random_state=0)
+    >>> round(h - 0.5 * np.log(2 * np.pi * np.e), 6) == round(np.log(2), 6)
+    True
+    """
+    S = check_activations(S, "S")
+    noise_std = check_noise_std(noise_std)
+    check_positive_int(n_mc, "n_mc")
+    result = _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs)
+    return to_base(result.entropy, base), to_base(result.standard_error, base)
+
+
+class SPEntropy(InformationEstimator):
+    """Sample-propagation (SP) estimator of the entropy of a noisy layer.
+
+    Estimates h(T) for T = S + Z, Z ~ N(0, noise_std^2 I), from samples of S:
+    the differential entropy of the Gaussian mixture
+    ``g = (1/n) sum_j N(s_j, noise_std^2 I)``, computed by Monte Carlo
+    integration (Goldfeld et al., ICML 2019).
+
+    Parameters
+    ----------
+    noise_std : float, default=0.1
+        Standard deviation of the Gaussian noise (same units as ``S``). The
+        default suits tanh-range activations; set it to the noise your network
+        adds.
+    n_mc : int, default=10
+        Monte Carlo noise draws per sample. With the control variate, ten draws
+        put the standard error well below the estimator's own bias for typical
+        layers; the cost is linear in it.
+    method : {"auto", "dense", "tree"}, default="auto"
+        ``"dense"`` sums every centre (exact, O(n^2 n_mc)). ``"tree"`` keeps
+        only centres within a radius found by :class:`scipy.spatial.cKDTree`,
+        chosen so each log-density is low by at most 1e-12 nats; it is
+        sub-quadratic when the noise is small relative to the spread.
+        ``"auto"`` probes the neighbour counts and takes the tree when each
+        query has fewer than a tenth of the centres nearby.
+    base : float, default=None
+        Logarithm base of the results; ``None`` gives nats.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the Monte Carlo noise.
+    n_jobs : int, default=None
+        Numba threads for the kernels; ``None`` uses all. Results do not
+        depend on it.
+
+    Attributes
+    ----------
+    entropy_ : float
+        Estimated h(S + Z) (nats unless ``base``).
+    standard_error_ : float
+        Monte Carlo standard error of ``entropy_``, from the spread of the
+        ``n_samples * n_mc`` control-variate terms treated as independent
+        (conservative: it also counts variation between centres).
+    method_ : str
+        The evaluation path used (``"dense"`` or ``"tree"``).
+    n_features_in_ : int
+        Dimension d of S.
+    n_samples_fit_ : int
+        Number of samples n (mixture centres).
+    centres_ : ndarray of shape (n_samples_fit_, n_features_in_)
+        The mixture centres, used by :meth:`score_samples`.
+
+    See Also
+    --------
+    NoisyMutualInformation : I(X;T) and I(Y;T) built on the same estimate.
+
+    Notes
+    -----
+    The estimate is ``h(Z) + log n - mean(log-sum-exp_j(-||s_i + z - s_j||^2 / 2b^2)
+    + ||z||^2 / 2b^2)``: the known noise density is a control variate whose
+    expectation is exactly ``h(Z)``, which removes the ``d/2`` per-draw variance
+    of the naive average. The SP estimate is biased low for finite n (the
+    mixture of n points has less entropy than the smoothed population), with
+    error decaying like ``n^{-1/2}`` at a constant exponential in d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo import SPEntropy
+    >>> S = np.random.default_rng(0).normal(size=(500, 2))
+    >>> est = SPEntropy(noise_std=0.5, random_state=0).fit(S)
+    >>> exact = np.log(2 * np.pi * np.e * 1.25)  # h of N(0, 1.25 I) in 2-D
+    >>> bool(abs(est.entropy_ - exact) < 0.1)
+    True
+    """
+
+    _parameter_constraints = dict(_SP_CONSTRAINTS)
+
+    def __init__(self, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
+        self.noise_std = noise_std
+        self.n_mc = n_mc
+        self.method = method
+        self.base = base
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, S, y=None):
+        """Estimate h(S + Z) from samples of S.
+
+        Parameters
+        ----------
+        S : array-like of shape (n_samples, n_features)
+            Samples of the pre-noise variable.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SPEntropy
+            The fitted estimator.
+        """
+        S = validate_data(self, S, dtype=np.float64, order="C")
+        S = check_activations(S, "S")
+        noise_std = check_noise_std(self.noise_std)
+        result = _estimate_sp_entropy(S, noise_std, self.n_mc, self.method, self.random_state, self.n_jobs)
+        self.centres_ = S
+        self.n_samples_fit_ = S.shape[0]
+        self.entropy_ = to_base(result.entropy, self.base)
+        self.standard_error_ = to_base(result.standard_error, self.base)
+        self.method_ = result.method
+        return self
+
+    def _score(self, S, y=None):
+        S = validate_data(self, S, dtype=np.float64, order="C", reset=False)
+        S = check_activations(S, "S")
+        result = _estimate_sp_entropy(
+            S, check_noise_std(self.noise_std), self.n_mc, self.method, self.random_state, self.n_jobs
+        )
+        return to_base(result.entropy, self.base)
+
+    def score_samples(self, T):
+        """Log-density of the fitted mixture at query points.
+
+        Parameters
+        ----------
+        T : array-like of shape (n_queries, n_features)
+            Points of the noisy variable T.
+
+        Returns
+        -------
+        ndarray of shape (n_queries,)
+            ``log g(t)``, natural log of the density (per unit volume of T),
+            whatever ``base`` is.
+        """
+        check_is_fitted(self)
+        T = validate_data(self, T, dtype=np.float64, order="C", reset=False)
+        T = check_activations(T, "T")
+        return _log_mixture_density(self.centres_, T, check_noise_std(self.noise_std), self.n_jobs)
