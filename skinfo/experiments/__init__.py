@@ -1,0 +1,7 @@
+"""Reproducible experiments of Goldfeld et al. (ICML 2019) and its companion paper."""
+
+# --- tanh neuron, information plane (issue 4) ---
+
+# --- estimator comparison (issue 5) ---
+
+__all__ = []
