@@ -13,8 +13,9 @@ callers only sum values after subtracting the row maximum, so a term this small
 never changes a sum that contains ``exp(0) = 1``.
 """
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.extending import intrinsic
 
 from ._jit import jit
@@ -52,6 +53,15 @@ def _bits_float(typingctx, x):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+if config.DISABLE_JIT:  # plain-Python twins, so the kernels run (slowly) uncompiled
+
+    def _float_bits(x):  # noqa: F811
+        return int(np.float64(x).view(np.int64))
+
+    def _bits_float(x):  # noqa: F811
+        return float(np.int64(np.uint64(x % (1 << 64)).view(np.int64)).view(np.float64))
 
 
 @jit(inline="always")

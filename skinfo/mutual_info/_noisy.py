@@ -321,9 +321,10 @@ class NoisyMutualInformation(InformationEstimator):
     def _score(self, S, y=None):
         S, codes = _validate_layer(S, y)
         if S.shape[2] != self.n_features_in_:
+            # scikit-learn's wording (its checks match it); the features are S's last axis.
             raise ValueError(
-                f"S has {S.shape[2]} features, but NoisyMutualInformation was fitted with "
-                f"{self.n_features_in_} features."
+                f"X has {S.shape[2]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the last axis of S)."
             )
         return to_base(self._run(S, codes).mutual_information, self.base)
 

@@ -15,6 +15,8 @@ import math
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array
 
 __all__ = [
     "as_numpy",
@@ -77,11 +79,10 @@ def check_activations(X, name="S", *, ndims=(2,), min_rows=1, dtype=np.float64):
     ndarray
         C-contiguous array of ``dtype``; ``X`` itself when it already is one.
     """
+    if sp.issparse(X):
+        # scikit-learn's own message, which its estimator checks expect.
+        check_array(X, accept_sparse=False, input_name=name)
     array = as_numpy(X, name)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must hold real numbers (bool, integer or float); got dtype {array.dtype}."
-        )
     if array.ndim not in ndims:
         shapes = {
             1: "(n_samples,)",
@@ -93,18 +94,21 @@ def check_activations(X, name="S", *, ndims=(2,), min_rows=1, dtype=np.float64):
         raise ValueError(
             f"{name} must be a {expected} array; got an array of shape {array.shape}.{hint}"
         )
-    if array.shape[0] < min_rows:
-        raise ValueError(
-            f"{name} has {array.shape[0]} sample(s) along its first axis; at least {min_rows} "
-            f"required (shape {array.shape})."
-        )
-    if array.size == 0:
+    if array.ndim == 3 and 0 in array.shape[1:]:
         raise ValueError(f"{name} is empty (shape {array.shape}); every axis needs length >= 1.")
-    array = np.ascontiguousarray(array, dtype=dtype)
-    if not np.isfinite(array).all():
-        kind = "NaN" if np.isnan(array).any() else "infinity"
-        raise ValueError(f"Input {name} contains {kind}; activations must be finite.")
-    return array
+    # check_array gives scikit-learn's messages for dtype, emptiness and NaN/inf.
+    return check_array(
+        array,
+        dtype=dtype,
+        order="C",
+        copy=False,
+        ensure_2d=array.ndim == 2,
+        allow_nd=True,
+        ensure_min_samples=min_rows,
+        ensure_min_features=1,
+        ensure_all_finite=True,
+        input_name=name,
+    )
 
 
 def check_noise_std(noise_std, name="noise_std"):
