@@ -11,8 +11,30 @@ from .mutual_info import NoisyMutualInformation, noisy_mutual_information
 # --- networks, datasets, experiments (issue 4) ---
 
 # --- baselines: bounds, kNN, KDE (issue 5) ---
+from .entropy import KDEEntropy, kde_entropy
+from .mutual_info import (
+    KLEntropy,
+    KSGMutualInformation,
+    PairwiseEntropyBounds,
+    PairwiseMutualInformationBounds,
+    kl_entropy,
+    ksg_mutual_information,
+    pairwise_entropy_bounds,
+    pairwise_mutual_information_bounds,
+)
 
 __all__ = [
+    # baselines (issue 5)
+    "KDEEntropy",
+    "KLEntropy",
+    "KSGMutualInformation",
+    "PairwiseEntropyBounds",
+    "PairwiseMutualInformationBounds",
+    "kde_entropy",
+    "kl_entropy",
+    "ksg_mutual_information",
+    "pairwise_entropy_bounds",
+    "pairwise_mutual_information_bounds",
     "NoisyMutualInformation",
     "SPEntropy",
     "__version__",

@@ -1,5 +1,23 @@
 """Mutual-information estimators for noisy layers."""
 
+from ._bounds import (
+    PairwiseEntropyBounds,
+    PairwiseMutualInformationBounds,
+    pairwise_entropy_bounds,
+    pairwise_mutual_information_bounds,
+)
+from ._knn import KLEntropy, KSGMutualInformation, kl_entropy, ksg_mutual_information
 from ._noisy import NoisyMutualInformation, noisy_mutual_information
 
-__all__ = ["NoisyMutualInformation", "noisy_mutual_information"]
+__all__ = [
+    "KLEntropy",
+    "KSGMutualInformation",
+    "PairwiseEntropyBounds",
+    "PairwiseMutualInformationBounds",
+    "kl_entropy",
+    "ksg_mutual_information",
+    "pairwise_entropy_bounds",
+    "pairwise_mutual_information_bounds",
+    "NoisyMutualInformation",
+    "noisy_mutual_information",
+]
