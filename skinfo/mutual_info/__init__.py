@@ -8,6 +8,7 @@ from ._bounds import (
 )
 from ._knn import KLEntropy, KSGMutualInformation, kl_entropy, ksg_mutual_information
 from ._noisy import NoisyMutualInformation, noisy_mutual_information
+from ._selection import information_scorer, sp_feature_relevance  # issue 6
 
 __all__ = [
     "KLEntropy",
@@ -20,4 +21,6 @@ __all__ = [
     "pairwise_mutual_information_bounds",
     "NoisyMutualInformation",
     "noisy_mutual_information",
+    "information_scorer",
+    "sp_feature_relevance",
 ]
