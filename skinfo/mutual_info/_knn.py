@@ -365,7 +365,7 @@ class KSGMutualInformation(InformationEstimator):
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Estimate I(X;Y).
 
         Parameters
