@@ -1,5 +1,11 @@
 """Mutual-information estimators for noisy layers."""
 
+from ._binned import (  # issue 3
+    BinnedMutualInformation,
+    OutOfRangeWarning,
+    binned_entropy,
+    binned_mutual_information,
+)
 from ._bounds import (
     PairwiseEntropyBounds,
     PairwiseMutualInformationBounds,
@@ -11,6 +17,10 @@ from ._noisy import NoisyMutualInformation, noisy_mutual_information
 from ._selection import information_scorer, sp_feature_relevance  # issue 6
 
 __all__ = [
+    "BinnedMutualInformation",
+    "OutOfRangeWarning",
+    "binned_entropy",
+    "binned_mutual_information",
     "KLEntropy",
     "KSGMutualInformation",
     "PairwiseEntropyBounds",
