@@ -7,6 +7,15 @@ from .entropy import SPEntropy, sp_entropy
 from .mutual_info import NoisyMutualInformation, noisy_mutual_information
 
 # --- binning and clustering (issue 3) ---
+from .cluster import (
+    ClusteringScore,
+    CosineSimilaritySummary,
+    cosine_similarity_matrix,
+    cosine_similarity_summary,
+    silhouette_samples,
+    silhouette_score,
+)
+from .mutual_info import BinnedMutualInformation, binned_entropy, binned_mutual_information
 
 # --- networks, datasets, experiments (issue 4) ---
 
@@ -24,6 +33,16 @@ from .mutual_info import (
 )
 
 __all__ = [
+    # binning and clustering (issue 3)
+    "BinnedMutualInformation",
+    "ClusteringScore",
+    "CosineSimilaritySummary",
+    "binned_entropy",
+    "binned_mutual_information",
+    "cosine_similarity_matrix",
+    "cosine_similarity_summary",
+    "silhouette_samples",
+    "silhouette_score",
     # baselines (issue 5)
     "KDEEntropy",
     "KLEntropy",
