@@ -15,6 +15,7 @@ __all__ = ["main"]
 
 # Modules that define add_parser(subparsers); one line per subcommand module.
 _COMMAND_MODULES = (
+    "skinfo.experiments._compare_cli",
 )
 
 

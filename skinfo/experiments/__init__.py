@@ -3,5 +3,6 @@
 # --- tanh neuron, information plane (issue 4) ---
 
 # --- estimator comparison (issue 5) ---
+from ._compare import EstimatorComparison, compare_estimators
 
-__all__ = []
+__all__ = ["EstimatorComparison", "compare_estimators"]
