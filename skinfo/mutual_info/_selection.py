@@ -31,8 +31,9 @@ def _estimate_feature_relevance(X, codes, noise_std, n_mc, seed, n_jobs):
 
 @validate_params(
     {
-        "X": ["array-like"],
-        "y": ["array-like"],
+        # check_activations / check_labels validate them, reading DLPack-only arrays too.
+        "X": "no_validation",
+        "y": "no_validation",
         "noise_std": [Interval(Real, 0, None, closed="neither")],
         "standardize": ["boolean"],
         "n_mc": [Interval(Integral, 1, None, closed="left")],
