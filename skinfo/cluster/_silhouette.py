@@ -65,10 +65,14 @@ def _check_silhouette_input(T, labels):
 
 
 def _unit_rows(T):
-    """Rows scaled to unit length; zero rows stay zero (cosine distance 1 to
-    every other row), as in ``sklearn.preprocessing.normalize``."""
+    """Rows scaled to unit length, as ``sklearn.preprocessing.normalize`` does.
+
+    Rows shorter than 10 machine epsilons are left unscaled, as scikit-learn
+    does, so they act as zero vectors: cosine similarity ~0 (distance ~1) to
+    every other row.
+    """
     norms = np.sqrt(np.einsum("ij,ij->i", T, T))
-    norms[norms == 0.0] = 1.0
+    norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
     return T / norms[:, None]
 
 
@@ -140,8 +144,8 @@ def silhouette_samples(T, labels, *, metric="euclidean", n_jobs=None):
         Class of every sample; 2 to ``n_samples - 1`` distinct values.
     metric : {"euclidean", "cosine"}, default="euclidean"
         ``"cosine"`` is ``1 - cos(t_i, t_j)`` clipped to [0, 2]; an all-zero
-        row has cosine distance 1 to every other row (scikit-learn's
-        convention) and 0 to itself.
+        row (or one shorter than 10 machine epsilons) has cosine distance 1
+        to every other row (scikit-learn's convention) and 0 to itself.
     n_jobs : int, default=None
         Numba threads; ``None`` uses all. Results do not depend on it.
 
