@@ -1,0 +1,6 @@
+"""Datasets of the paper's experiments, generated rather than shipped."""
+
+from ._szt import load_szt
+from ._tanh import TANH_NEURON_INPUTS, load_tanh_neuron
+
+__all__ = ["TANH_NEURON_INPUTS", "load_szt", "load_tanh_neuron"]
