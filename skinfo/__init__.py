@@ -18,6 +18,8 @@ from .cluster import (
 from .mutual_info import BinnedMutualInformation, binned_entropy, binned_mutual_information
 
 # --- networks, datasets, experiments (issue 4) ---
+from . import datasets
+from .networks import NoisyMLP, NoisyNetwork
 
 # --- baselines: bounds, kNN, KDE (issue 5) ---
 from .entropy import KDEEntropy, kde_entropy
@@ -54,9 +56,12 @@ __all__ = [
     "ksg_mutual_information",
     "pairwise_entropy_bounds",
     "pairwise_mutual_information_bounds",
+    "NoisyMLP",
     "NoisyMutualInformation",
+    "NoisyNetwork",
     "SPEntropy",
     "__version__",
+    "datasets",
     "noisy_mutual_information",
     "sp_entropy",
 ]
