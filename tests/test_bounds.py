@@ -53,10 +53,12 @@ def dense_bounds(S, noise_std, y=None):
     return out
 
 
-@pytest.mark.parametrize(("n", "d", "noise_std"), [(1, 3, 0.5), (7, 1, 0.3), (150, 4, 0.7), (90, 60, 2.5)])
+@pytest.mark.parametrize(
+    ("n", "d", "noise_std"), [(1, 3, 0.5), (7, 1, 0.3), (150, 4, 0.7), (600, 12, 0.4), (90, 60, 2.5)]
+)
 def test_matches_dense_numpy(n, d, noise_std, rng):
-    """The O(n)-memory kernel (direct loop for small d, BLAS cross terms for
-    d >= 48) equals the dense n x n evaluation."""
+    """The O(n)-memory tiled kernel (direct loop for small d, BLAS cross terms
+    for d >= 8; n = 600 spans three tile rows) equals the dense n x n evaluation."""
     S = rng.normal(size=(n, d)) + 5.0
     lower, upper = pairwise_entropy_bounds(S, noise_std)
     ref = dense_bounds(S, noise_std)
@@ -67,8 +69,8 @@ def test_matches_dense_numpy(n, d, noise_std, rng):
 @pytest.mark.parametrize("d", [2, 60])
 def test_label_bounds_match_dense_numpy(d, rng):
     """Per-class sums equal the dense evaluation on each class subset."""
-    S = rng.normal(size=(120, d))
-    y = rng.choice(["a", "b", "c"], size=120, p=[0.5, 0.3, 0.2])
+    S = rng.normal(size=(700, d))
+    y = rng.choice(["a", "b", "c"], size=700, p=[0.5, 0.3, 0.2])
     est = PairwiseMutualInformationBounds(noise_std=0.8).fit(S, y)
     ref = dense_bounds(S, 0.8, y)
     h_noise = gaussian_noise_entropy(d, 0.8)
@@ -160,9 +162,10 @@ def test_label_bounds_bracket_sp(seed, n_classes):
     assert sp.label_information_ <= label_upper + slack
 
 
-def test_thread_count_does_not_change_result(rng):
-    """Rows are reduced serially in blocks fixed by n: bit-identical results."""
-    S = rng.normal(size=(300, 6))
+@pytest.mark.parametrize("d", [3, 12])
+def test_thread_count_does_not_change_result(d, rng):
+    """Tiles and their round-robin order depend only on n: bit-identical results."""
+    S = rng.normal(size=(700, d))
     assert pairwise_entropy_bounds(S, 0.4, n_jobs=1) == pairwise_entropy_bounds(S, 0.4, n_jobs=2)
 
 

@@ -2,19 +2,21 @@
 
 Two families, both O(n) memory per thread (one distance row at a time):
 
-* ``pairwise_bound_sums_*``: for the Kolchinsky-Tracey bounds on the entropy
+* ``pairwise_bound_sums``: for the Kolchinsky-Tracey bounds on the entropy
   of the equal-weight isotropic Gaussian mixture centred at the samples.  Per
-  row ``i`` they return ``log sum_j exp(-D_ij)`` for the KL divergence
+  row ``i`` it returns ``log sum_j exp(-D_ij)`` for the KL divergence
   ``D_ij = ||s_i - s_j||^2 / (2 b^2)`` and the Bhattacharyya distance
   ``D_ij / 4``, over all samples and over the row's own class range, from one
-  distance pass.  The ``j = i`` term is ``exp(0) = 1`` and every other term is
-  at most 1, so the sums lie in ``[1, n]`` and need no running maximum.
+  distance pass over each unordered pair of row blocks.  The ``j = i`` term is
+  ``exp(0) = 1`` and every other term is at most 1, so the sums lie in
+  ``[1, n]`` and need no running maximum.  Memory: the n x 4 sums plus one
+  block x block tile pair per thread.
 * ``loo_lse_direct``: ``log sum_{j != i} exp(-||x_i - x_j||^2 * scale)``, the
   leave-one-out kernel density (with a running maximum, since the self term
   that anchors the sum above is excluded).
 
-Rows are split into blocks fixed by the input size and each row is reduced
-serially, so results are bit-identical for any thread count.
+Blocks and summation order depend only on the input size, so results are
+bit-identical for any thread count.
 """
 
 import math
@@ -26,95 +28,176 @@ from ._fastexp import exp_nonpositive
 from ._jit import jit, parallel_jit
 from ._mixture import _pairwise_sum, _range_max
 
-__all__ = [
-    "loo_lse_direct",
-    "pairwise_bound_sums_direct",
-    "pairwise_bound_sums_gemm",
-]
+__all__ = ["loo_lse_direct", "pairwise_bound_sums", "round_robin_tiles"]
 
 _ROW_BLOCK = 64
 
 
+def round_robin_tiles(n_blocks):
+    """Tiles (I, J), I <= J, grouped in rounds that touch disjoint blocks.
+
+    Round 0 holds the diagonal tiles; the others follow the circle method of
+    round-robin tournaments (one "bye" when ``n_blocks`` is odd).
+
+    Returns
+    -------
+    tile_rows, tile_cols : int64 ndarrays of shape (n_blocks * (n_blocks + 1) / 2,)
+    round_bounds : int64 ndarray of shape (n_rounds + 1,)
+    """
+    rows = list(range(n_blocks))
+    cols = list(range(n_blocks))
+    bounds = [0, n_blocks]
+    players = n_blocks + (n_blocks % 2)
+    for r in range(players - 1):
+        pairs = [(r, players - 1)]
+        for k in range(1, players // 2):
+            pairs.append(((r + k) % (players - 1), (r - k) % (players - 1)))
+        for a, b in pairs:
+            if a < n_blocks and b < n_blocks:
+                rows.append(min(a, b))
+                cols.append(max(a, b))
+        bounds.append(len(rows))
+    return (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(bounds, dtype=np.int64))
+
+
 @jit(inline="always")
-def _bound_row(sq, kl_scale, kl_buf, bh_buf, i, cls_lo, cls_hi, out):
-    """Reduce one row of squared distances into the four log-sums."""
-    n = sq.shape[0]
-    bh_scale = 0.25 * kl_scale
-    for j in range(n):
-        bh = exp_nonpositive(-sq[j] * bh_scale)
-        bh_buf[j] = bh
-        # exp(-a) = exp(-a/4)^4: two multiplies instead of a second exp.
-        bh2 = bh * bh
-        kl_buf[j] = bh2 * bh2
-    out[i, 0] = math.log(_pairwise_sum(kl_buf, 0, n))
-    out[i, 1] = math.log(_pairwise_sum(bh_buf, 0, n))
-    out[i, 2] = math.log(_pairwise_sum(kl_buf, cls_lo[i], cls_hi[i]))
-    out[i, 3] = math.log(_pairwise_sum(bh_buf, cls_lo[i], cls_hi[i]))
+def _tile_exps(samples, samples_t, norms, use_gemm, i0, i1, j0, j1, bh_scale, kl_tile, bh_tile):
+    """exp(-KL) and exp(-Bhattacharyya) for rows i0:i1 against columns j0:j1."""
+    n_features = samples.shape[1]
+    width = j1 - j0
+    sq = np.empty(width)
+    cross = np.dot(samples[i0:i1], samples[j0:j1].T) if use_gemm else np.empty((0, 0))
+    for i in range(i0, i1):
+        if use_gemm:
+            for j in range(width):
+                sq[j] = max(norms[i] + norms[j0 + j] - 2.0 * cross[i - i0, j], 0.0)
+            if j0 <= i < j1:
+                # The self distance is exactly zero; rounding must not move it.
+                sq[i - j0] = 0.0
+        else:
+            sq[:] = 0.0
+            for k in range(n_features):
+                sik = samples[i, k]
+                for j in range(width):
+                    diff = sik - samples_t[k, j0 + j]
+                    sq[j] += diff * diff
+        row = i - i0
+        for j in range(width):
+            bh = exp_nonpositive(-sq[j] * bh_scale)
+            bh_tile[row, j] = bh
+            # exp(-a) = exp(-a/4)^4: two multiplies instead of a second exp.
+            bh2 = bh * bh
+            kl_tile[row, j] = bh2 * bh2
+
+
+@jit(inline="always")
+def _add_row_sums(kl_tile, bh_tile, i0, i1, j0, j1, cls_lo, cls_hi, has_classes, sums):
+    width = j1 - j0
+    for i in range(i0, i1):
+        row = i - i0
+        kl = _pairwise_sum(kl_tile[row], 0, width)
+        bh = _pairwise_sum(bh_tile[row], 0, width)
+        sums[i, 0] += kl
+        sums[i, 1] += bh
+        lo = max(cls_lo[i], j0) - j0
+        hi = min(cls_hi[i], j1) - j0
+        if not has_classes:
+            sums[i, 2] += kl
+            sums[i, 3] += bh
+        elif hi > lo:
+            sums[i, 2] += _pairwise_sum(kl_tile[row], lo, hi)
+            sums[i, 3] += _pairwise_sum(bh_tile[row], lo, hi)
+
+
+@jit(inline="always")
+def _add_column_sums(kl_tile, bh_tile, i0, i1, j0, j1, codes, has_classes, sums):
+    """Column sums of an off-diagonal tile: what rows i0:i1 contribute to
+    columns j0:j1 (the divergences are symmetric), summed in row order."""
+    width = j1 - j0
+    acc = np.zeros((4, width))
+    for i in range(i0, i1):
+        row = i - i0
+        for j in range(width):
+            acc[0, j] += kl_tile[row, j]
+            acc[1, j] += bh_tile[row, j]
+        if has_classes:
+            code = codes[i]
+            for j in range(width):
+                same = 1.0 if codes[j0 + j] == code else 0.0
+                acc[2, j] += same * kl_tile[row, j]
+                acc[3, j] += same * bh_tile[row, j]
+    if not has_classes:
+        acc[2] = acc[0]
+        acc[3] = acc[1]
+    for j in range(width):
+        for c in range(4):
+            sums[j0 + j, c] += acc[c, j]
 
 
 @parallel_jit
-def pairwise_bound_sums_direct(samples, samples_t, kl_scale, cls_lo, cls_hi, out):
-    """Per-row log-sums of ``exp(-KL)`` and ``exp(-Bhattacharyya)``, direct loop.
+def pairwise_bound_sums(samples, samples_t, kl_scale, codes, cls_lo, cls_hi, has_classes, block,
+                        use_gemm, tile_rows, tile_cols, round_bounds, out):
+    """Per-row log-sums of ``exp(-KL)`` and ``exp(-Bhattacharyya)``.
+
+    Each unordered pair of row blocks is one tile, computed once and added to
+    the row sums of both blocks (the divergences are symmetric): half the
+    distance and exp work of a row-by-row pass.  Tiles are scheduled in rounds
+    of a round-robin tournament (``tile_rows``, ``tile_cols``, half-open
+    ``round_bounds``; the first round is the diagonal tiles), so within a round
+    no two tiles touch the same rows and each row's partial sums are added in
+    the fixed round order: no locks, and the result does not depend on the
+    thread count.
 
     Parameters
     ----------
     samples : float64 array of shape (n, d)
+        Sorted by class, centred.
     samples_t : float64 array of shape (d, n)
-        The same samples transposed, so the inner loop runs over contiguous
-        samples.
+        The same, transposed.
     kl_scale : float
         ``1 / (2 noise_std**2)``; the Bhattacharyya scale is a quarter of it.
+    codes : int64 array of shape (n,)
+        Class code of each row (sorted).
     cls_lo, cls_hi : int64 arrays of shape (n,)
-        Half-open range of each row's class (contains the row itself).
+        Half-open row range of each row's class.
+    has_classes : bool
+        False when every row has the same class: the class sums are then the
+        overall sums, and their masked pass is skipped.
+    block : int
+        Rows per block.
+    use_gemm : bool
+        Cross terms from BLAS (large d; the caller limits BLAS to one thread).
+    tile_rows, tile_cols : int64 arrays of shape (n_tiles,)
+        Block indices of each tile (``tile_rows[t] <= tile_cols[t]``).
+    round_bounds : int64 array of shape (n_rounds + 1,)
     out : float64 array of shape (n, 4)
         Receives ``log sum_j exp(-KL_ij)`` and ``log sum_j exp(-BD_ij)`` over
-        all samples (columns 0, 1) and over the class range (columns 2, 3).
+        all rows (columns 0, 1) and over the row's class (columns 2, 3).
     """
-    n, n_features = samples.shape
-    n_blocks = (n + _ROW_BLOCK - 1) // _ROW_BLOCK
-    for block in prange(n_blocks):
-        sq = np.empty(n)
-        kl_buf = np.empty(n)
-        bh_buf = np.empty(n)
-        for i in range(block * _ROW_BLOCK, min(n, (block + 1) * _ROW_BLOCK)):
-            sq[:] = 0.0
-            for k in range(n_features):
-                sik = samples[i, k]
-                for j in range(n):
-                    diff = sik - samples_t[k, j]
-                    sq[j] += diff * diff
-            _bound_row(sq, kl_scale, kl_buf, bh_buf, i, cls_lo, cls_hi, out)
-
-
-@parallel_jit
-def pairwise_bound_sums_gemm(samples, samples_t, kl_scale, cls_lo, cls_hi, out):
-    """As :func:`pairwise_bound_sums_direct`, cross terms from BLAS.
-
-    The caller centres the samples (distances are translation invariant) so
-    ``||s_i||^2 + ||s_j||^2 - 2 s_i.s_j`` loses only ~eps * ||s||^2, and holds
-    BLAS to one thread: the parallelism is over row blocks.
-    """
-    n, n_features = samples.shape
+    n = samples.shape[0]
+    bh_scale = 0.25 * kl_scale
     norms = np.empty(n)
     for j in range(n):
-        s = 0.0
-        for k in range(n_features):
-            s += samples[j, k] * samples[j, k]
-        norms[j] = s
-    n_blocks = (n + _ROW_BLOCK - 1) // _ROW_BLOCK
-    for block in prange(n_blocks):
-        lo = block * _ROW_BLOCK
-        hi = min(n, lo + _ROW_BLOCK)
-        cross = np.dot(samples[lo:hi], samples_t)
-        sq = np.empty(n)
-        kl_buf = np.empty(n)
-        bh_buf = np.empty(n)
-        for i in range(lo, hi):
-            for j in range(n):
-                sq[j] = max(norms[i] + norms[j] - 2.0 * cross[i - lo, j], 0.0)
-            # The self distance is exactly zero; rounding must not move it.
-            sq[i] = 0.0
-            _bound_row(sq, kl_scale, kl_buf, bh_buf, i, cls_lo, cls_hi, out)
+        total = 0.0
+        for k in range(samples.shape[1]):
+            total += samples[j, k] * samples[j, k]
+        norms[j] = total
+    sums = np.zeros((n, 4))
+    for r in range(round_bounds.shape[0] - 1):
+        for t in prange(round_bounds[r], round_bounds[r + 1]):
+            i0 = tile_rows[t] * block
+            i1 = min(n, i0 + block)
+            j0 = tile_cols[t] * block
+            j1 = min(n, j0 + block)
+            kl_tile = np.empty((i1 - i0, j1 - j0))
+            bh_tile = np.empty((i1 - i0, j1 - j0))
+            _tile_exps(samples, samples_t, norms, use_gemm, i0, i1, j0, j1, bh_scale, kl_tile, bh_tile)
+            _add_row_sums(kl_tile, bh_tile, i0, i1, j0, j1, cls_lo, cls_hi, has_classes, sums)
+            if j0 != i0:
+                _add_column_sums(kl_tile, bh_tile, i0, i1, j0, j1, codes, has_classes, sums)
+    for i in prange(n):
+        for c in range(4):
+            out[i, c] = math.log(sums[i, c])
 
 
 @parallel_jit
