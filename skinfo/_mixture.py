@@ -1,19 +1,24 @@
 """Log-sum-exp of an isotropic Gaussian mixture at query points (private).
 
 Shared machinery of every SP-type estimate: picks a kernel (direct distance
-loop, BLAS cross terms, or a truncated neighbour-list path), lays out group
+loop, BLAS cross terms, or a truncated block-neighbour path), lays out group
 ranges for the conditional terms, and returns, per query, the log-sum-exp over
 all centres, over the query's input and over the query's class.
 
-Exactness of the neighbour-list ("tree") path: a query ``t`` whose nearest
-relevant centre lies at squared distance ``rho2`` keeps every centre within
-``R2 = rho2 + 2 b^2 log(n / tol)``.  Each dropped term is below
-``exp(-R2 / 2b^2)``, at most ``n`` are dropped and the kept sum is at least
-``exp(-rho2 / 2b^2)``, so every reported log-sum-exp is low by at most
-``log(1 + tol) <= tol`` (``tol = 1e-12`` nats).  For Monte Carlo queries
-``t = s_i + z`` the own centre ``s_i`` (``rho2 = ||z||^2``) belongs to every
-group the query is scored against, so the bound holds for the conditional
-sums too.
+Exactness of the truncated ("tree") path.  A Monte Carlo query ``t = s_i + z``
+keeps every centre within ``R`` of it, ``R^2 = ||z||^2 + 2 b^2 log(n / tol)``.
+Each dropped term is below ``exp(-R^2 / 2b^2)``, at most ``n`` are dropped, and
+the kept sum holds the own centre's term ``exp(-||z||^2 / 2b^2)``, so every
+reported log-sum-exp is low by at most ``log(1 + tol) <= tol``
+(``tol = 1e-12`` nats).  The own centre belongs to every group a query is
+scored against, so the bound holds for the input and class sums too.
+
+Centres are handled in contiguous blocks (an input's replicas, or single
+centres) with centroid ``mu`` and radius ``rho``; block ``c`` is visited from
+block ``a`` when ``||mu_a - mu_c|| <= max_q(R_q + ||z_q||) + rho_a + rho_c``,
+which by the triangle inequality includes every centre within ``R_q`` of any
+query drawn in block ``a``.  The block graph comes from
+``scipy.spatial.cKDTree.query_pairs`` and is reused by every Monte Carlo draw.
 """
 
 from dataclasses import dataclass
@@ -21,20 +26,31 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._kernels._mixture import mixture_lse_direct, mixture_lse_gemm, mixture_lse_sparse
+from ._kernels._mixture import (
+    mixture_lse_blocks,
+    mixture_lse_direct,
+    mixture_lse_gemm,
+    symmetric_csr,
+)
 from .utils._threads import numba_threads
 
 __all__ = ["TRUNCATION_TOL", "Groups", "mixture_log_sum_exp"]
 
 TRUNCATION_TOL = 1e-12
-# Above this dimension the cross terms come from BLAS (measured crossover
-# in benchmarks/bench_sp.py); below it the direct loop is faster and exact.
+# Above this dimension the cross terms come from BLAS (measured crossover in
+# benchmarks/bench_sp.py); below it the direct loop is faster and exact.
 _GEMM_MIN_FEATURES = 48
-# The tree path pays only when a query has far fewer neighbours than centres.
+# The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
 _TREE_MAX_FILL = 0.1
-_TREE_PROBE_QUERIES = 256
-_TREE_CHUNK_PAIRS = 1 << 24
+# Never build a neighbour graph of more query-centre pairs per draw than this
+# (memory); above it the dense path runs in O(block x n) memory instead.
+_TREE_MAX_PAIRS = 1 << 28
+_TREE_PROBE_BLOCKS = 256
+# Neighbour search stops paying in high dimension; the block kernel scales its
+# terms by the own-centre term, which must stay within exp's range.
+_TREE_MAX_FEATURES = 64
+_MAX_SHIFT = 700.0
 
 
 @dataclass(frozen=True)
@@ -69,36 +85,56 @@ class Groups:
 
         return (*lookup(self.input_bounds, self.query_input), *lookup(self.class_bounds, self.query_class))
 
-    def centre_ids(self, n_centres):
-        def expand(bounds):
-            if bounds.shape[0] < 2:
-                return np.full(n_centres, -2, dtype=np.int64)
-            return np.repeat(np.arange(bounds.shape[0] - 1, dtype=np.int64), np.diff(bounds))
 
-        return expand(self.input_bounds), expand(self.class_bounds)
-
-
-def _tree_radius_sq(tree, queries, own_sq_dist, noise_std, n_centres):
-    if own_sq_dist is None:
-        nearest, _ = tree.query(queries, k=1)
-        own_sq_dist = nearest**2
-    return own_sq_dist + 2.0 * noise_std**2 * np.log(n_centres / TRUNCATION_TOL)
+@dataclass(frozen=True)
+class _BlockGraph:
+    bounds: np.ndarray
+    indptr: np.ndarray
+    neighbours: np.ndarray
 
 
-def _choose_method(method, queries, centres, noise_std, own_sq_dist):
-    if method != "auto":
-        return method, None
+def _block_geometry(centres, bounds):
+    sizes = np.diff(bounds)
+    centroids = np.add.reduceat(centres, bounds[:-1], axis=0) / sizes[:, None]
+    block_of_centre = np.repeat(np.arange(sizes.shape[0]), sizes)
+    spread = np.sqrt(np.sum((centres - centroids[block_of_centre]) ** 2, axis=1))
+    radii = np.maximum.reduceat(spread, bounds[:-1])
+    return centroids, radii, block_of_centre
+
+
+def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method):
+    """Build the block graph, or return None when the dense path is better."""
     n_centres = centres.shape[0]
-    if n_centres < _TREE_MIN_CENTRES:
-        return "dense", None
-    tree = cKDTree(centres)
-    probe = np.linspace(0, queries.shape[0] - 1, min(_TREE_PROBE_QUERIES, queries.shape[0])).astype(np.int64)
-    probe_sq = None if own_sq_dist is None else own_sq_dist[probe]
-    radius = np.sqrt(_tree_radius_sq(tree, queries[probe], probe_sq, noise_std, n_centres))
-    counts = tree.query_ball_point(queries[probe], r=radius, return_length=True)
-    if np.mean(counts) < _TREE_MAX_FILL * n_centres:
-        return "tree", tree
-    return "dense", None
+    if method == "auto" and (n_centres < _TREE_MIN_CENTRES or centres.shape[1] > _TREE_MAX_FEATURES):
+        return None, None
+    noise_norm = np.sqrt(np.sum((queries - centres[query_centre]) ** 2, axis=1))
+    if np.max(noise_norm) ** 2 / (2.0 * noise_std**2) > _MAX_SHIFT:
+        if method == "tree":
+            raise ValueError(
+                "method='tree' needs ||z||^2 / (2 noise_std^2) below 700 for every draw (about d < 1300); "
+                "use method='dense' for this dimension."
+            )
+        return None, None
+    radius = np.sqrt(noise_norm**2 + 2.0 * noise_std**2 * np.log(n_centres / TRUNCATION_TOL))
+    reach = float(np.max(radius + noise_norm))
+    centroids, radii, block_of_centre = _block_geometry(centres, bounds)
+    link = reach + 2.0 * float(radii.max())
+    tree = cKDTree(centroids)
+    n_blocks = centroids.shape[0]
+    sizes = np.diff(bounds)
+    if method == "auto":
+        probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
+        reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
+        mean_reach = np.mean(reached) * np.mean(sizes)
+        pairs = mean_reach * queries.shape[0]
+        if mean_reach > _TREE_MAX_FILL * n_centres or pairs > _TREE_MAX_PAIRS:
+            return None, None
+    pairs = tree.query_pairs(link, output_type="ndarray")
+    if pairs.size and radii.max() > 0.0:
+        gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
+        pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
+    indptr, neighbours = symmetric_csr(n_blocks, pairs.astype(np.int64, copy=False).reshape(-1, 2))
+    return _BlockGraph(bounds.astype(np.int64), indptr, neighbours), block_of_centre
 
 
 def _dense(queries, centres, noise_std, groups):
@@ -118,41 +154,7 @@ def _dense(queries, centres, noise_std, groups):
     return out
 
 
-def _tree(queries, centres, noise_std, groups, own_sq_dist, tree):
-    n_centres = centres.shape[0]
-    if tree is None:
-        tree = cKDTree(centres)
-    inv_two_var = 0.5 / noise_std**2
-    radius_sq = _tree_radius_sq(tree, queries, own_sq_dist, noise_std, n_centres)
-    centre_input, centre_class = groups.centre_ids(n_centres)
-    out = np.empty((queries.shape[0], 3))
-    start = 0
-    chunk = max(1, min(queries.shape[0], _TREE_CHUNK_PAIRS // max(1, n_centres) * 64))
-    while start < queries.shape[0]:
-        stop = min(queries.shape[0], start + chunk)
-        block = queries[start:stop]
-        pairs = cKDTree(block).sparse_distance_matrix(
-            tree, float(np.sqrt(radius_sq[start:stop].max())), output_type="ndarray"
-        )
-        order = np.argsort(pairs["i"], kind="stable")
-        rows = pairs["i"][order]
-        indptr = np.searchsorted(rows, np.arange(stop - start + 1)).astype(np.int64)
-        mixture_lse_sparse(
-            indptr,
-            pairs["v"][order] ** 2,
-            pairs["j"][order].astype(np.int64),
-            inv_two_var,
-            centre_input,
-            centre_class,
-            groups.query_input[start:stop],
-            groups.query_class[start:stop],
-            out[start:stop],
-        )
-        start = stop
-    return out
-
-
-def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, own_sq_dist=None,
+def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centre=None, blocks=None,
                         method="auto", n_jobs=None):
     """Log-sum-exp of ``-||t - c_j||^2 / (2 noise_std^2)`` per query row.
 
@@ -163,22 +165,38 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, own_sq_dist
     noise_std : float
     groups : Groups or None
         Layout for the conditional columns; ``None`` leaves them ``-inf``.
-    own_sq_dist : ndarray of shape (n_queries,) or None
-        Squared distance from each query to a centre of its own input (its
-        noise draw, ``||z||^2``); sets the tree path's radius.  ``None`` uses
-        the nearest centre.
+    query_centre : int64 ndarray of shape (n_queries,) or None
+        Index of the centre each Monte Carlo query was drawn around
+        (``t = centres[i] + z``); required by the truncated path, which is
+        skipped when it is ``None``.
+    blocks : int64 ndarray of shape (n_blocks + 1,) or None
+        Contiguous centre blocks for the truncated path (e.g. each input's
+        replicas); ``None`` makes every centre its own block.
     method : {"auto", "dense", "tree"}
     n_jobs : int or None
 
     Returns
     -------
-    ndarray of shape (n_queries, 3)
+    lse : ndarray of shape (n_queries, 3)
         Columns: all centres, the query's input range, its class range.
+    method : str
+        The path taken, ``"dense"`` or ``"tree"``.
     """
     if groups is None:
         groups = Groups.none(queries.shape[0])
+    n_centres = centres.shape[0]
     with numba_threads(n_jobs):
-        chosen, tree = _choose_method(method, queries, centres, noise_std, own_sq_dist)
-        if chosen == "tree":
-            return _tree(queries, centres, noise_std, groups, own_sq_dist, tree), chosen
-        return _dense(queries, centres, noise_std, groups), chosen
+        graph = None
+        if method != "dense" and query_centre is not None:
+            bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
+            graph, block_of_centre = _plan_blocks(queries, centres, noise_std, query_centre, bounds, method)
+        if graph is None:
+            return _dense(queries, centres, noise_std, groups), "dense"
+        out = np.empty((queries.shape[0], 3))
+        inv_two_var = 0.5 / noise_std**2
+        own_term = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
+        mixture_lse_blocks(
+            queries, block_of_centre[query_centre].astype(np.int64), own_term, centres, graph.bounds,
+            graph.indptr, graph.neighbours, inv_two_var, *groups.ranges(), out,
+        )
+        return out, "tree"

@@ -4,7 +4,6 @@ Also run uncompiled (``tox -e nojit``: NUMBA_DISABLE_JIT=1), so keep sizes small
 """
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
@@ -12,7 +11,7 @@ from scipy.special import logsumexp
 
 from skinfo._kernels._fastexp import exp_nonpositive
 from skinfo._kernels._jit import jit
-from skinfo._kernels._mixture import mixture_lse_direct, mixture_lse_gemm, mixture_lse_sparse
+from skinfo._kernels._mixture import mixture_lse_blocks, mixture_lse_direct, mixture_lse_gemm, symmetric_csr
 
 
 @jit
@@ -76,33 +75,34 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
 
 
-def test_sparse_kernel_matches_dense_on_full_lists(rng):
-    """With every pair listed, the CSR kernel equals the dense reference and
-    group sums follow the labels."""
-    queries = rng.normal(size=(25, 3))
-    centres = rng.normal(size=(30, 3))
-    centre_input = np.repeat(np.arange(10), 3)
-    centre_class = centre_input % 2
-    query_input = rng.integers(0, 10, size=25)
-    query_class = query_input % 2
-    sq = cdist(queries, centres, "sqeuclidean")
-    indptr = np.arange(26, dtype=np.int64) * 30
-    neighbours = np.tile(np.arange(30, dtype=np.int64), 25)
-    out = np.empty((25, 3))
-    mixture_lse_sparse(indptr, sq.ravel(), neighbours, 0.7, centre_input, centre_class, query_input,
-                       query_class, out)
-    a = -sq * 0.7
-    np.testing.assert_allclose(out[:, 0], logsumexp(a, axis=1), rtol=1e-13)
-    for q in range(25):
-        own = centre_input == query_input[q]
-        same = centre_class == query_class[q]
-        assert out[q, 1] == pytest.approx(logsumexp(a[q, own]), rel=1e-13)
-        assert out[q, 2] == pytest.approx(logsumexp(a[q, same]), rel=1e-13)
+@given(seed=st.integers(0, 2**31), n_blocks=st.integers(1, 8), block_size=st.integers(1, 4))
+def test_block_kernel_matches_reference(seed, n_blocks, block_size):
+    """With every block linked to every block, the one-pass block kernel equals
+    the dense reference, including group ranges that cut through blocks."""
+    rng = np.random.default_rng(seed)
+    n_centres = n_blocks * block_size
+    centres = rng.normal(size=(n_centres, 3))
+    query_centre = rng.integers(0, n_centres, size=20)
+    queries = centres[query_centre] + 0.3 * rng.normal(size=(20, 3))
+    inv_two_var = 2.0
+    shift = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
+    all_pairs = np.array([(a, c) for a in range(n_blocks) for c in range(a + 1, n_blocks)], dtype=np.int64)
+    indptr, neighbours = symmetric_csr(n_blocks, all_pairs.reshape(-1, 2))
+    bounds = np.arange(n_blocks + 1, dtype=np.int64) * block_size
+    lo_hi = np.sort(rng.integers(0, n_centres + 1, size=(20, 4)), axis=1)
+    # every query's ranges contain its own centre, as in the estimators
+    in_lo = np.minimum(lo_hi[:, 1], query_centre)
+    in_hi = np.maximum(lo_hi[:, 2], query_centre + 1)
+    cls_lo = np.minimum(lo_hi[:, 0], in_lo)
+    cls_hi = np.maximum(lo_hi[:, 3], in_hi)
+    out = np.empty((20, 3))
+    mixture_lse_blocks(queries, query_centre // block_size, shift, centres, bounds, indptr, neighbours,
+                       inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out)
+    ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
 
 
-def test_sparse_kernel_empty_lists():
-    out = np.empty((2, 3))
-    mixture_lse_sparse(np.zeros(3, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), 1.0,
-                       np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64),
-                       np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64), out)
-    assert np.all(out == -np.inf)
+def test_symmetric_csr_lists_both_directions():
+    indptr, neighbours = symmetric_csr(4, np.array([[0, 2], [1, 2]], dtype=np.int64))
+    lists = [sorted(neighbours[indptr[a]:indptr[a + 1]]) for a in range(4)]
+    assert lists == [[0, 2], [1, 2], [0, 1, 2], [3]]

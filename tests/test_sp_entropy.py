@@ -4,10 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
+from scipy.stats import norm
 from sklearn.neighbors import KernelDensity
 
 from skinfo import SPEntropy, sp_entropy
@@ -61,12 +62,26 @@ def test_hypercube_equals_bpsk_quadrature(n_features):
     points=st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=6),
     noise_std=st.floats(0.05, 2.0),
 )
+@example(points=[0.0, 1.0], noise_std=0.125)  # rare crossings: SE alone is blind to them
 def test_one_dimensional_mixture_quadrature(points, noise_std):
-    """1-D constellation: SP equals the quadrature of the mixture entropy to MC error."""
+    """1-D constellation: SP equals the quadrature of the mixture entropy to MC error.
+
+    The sample standard error cannot see draws that cross to a neighbouring
+    centre when fewer than a handful are expected among the queries (a gap of
+    g has crossing probability Q(g / 2b)); their contribution, at most
+    ~Q(g / 2b) (1 + g^2 / b^2), is allowed for explicitly in that regime.
+    """
     S = np.asarray(points)[:, None]
-    est = SPEntropy(noise_std=noise_std, n_mc=200, random_state=3).fit(S)
+    n_mc = 200
+    est = SPEntropy(noise_std=noise_std, n_mc=n_mc, random_state=3).fit(S)
     exact = mixture_entropy_1d(points, noise_std)
-    assert abs(est.entropy_ - exact) < Z * est.standard_error_ + 1e-9
+    gaps = np.diff(np.unique(S))
+    rare = 0.0
+    for gap in gaps:
+        crossing = norm.sf(gap / (2 * noise_std))
+        if crossing * n_mc * S.shape[0] < 10:
+            rare += 4 * crossing * (1 + gap**2 / noise_std**2)
+    assert abs(est.entropy_ - exact) < Z * est.standard_error_ + rare + 1e-9
 
 
 def test_score_samples_matches_kernel_density(rng):

@@ -218,3 +218,116 @@ def mixture_lse_sparse(indptr, sq_dist, neighbours, inv_two_var, centre_input, c
         out[q, 0] = m_all + math.log(s_all) if hi > lo else -np.inf
         out[q, 1] = m_in + math.log(s_in) if m_in > -np.inf else -np.inf
         out[q, 2] = m_cls + math.log(s_cls) if m_cls > -np.inf else -np.inf
+
+
+@jit(inline="always")
+def _overlap_sum(query, centres, inv_two_var, shift, lo, hi):
+    """Sum of exp(a_j - shift) over centres lo:hi (partial-block path)."""
+    total = 0.0
+    for j in range(lo, hi):
+        sq = 0.0
+        for k in range(centres.shape[1]):
+            diff = query[k] - centres[j, k]
+            sq += diff * diff
+        total += exp_nonpositive(-sq * inv_two_var - shift)
+    return total
+
+
+@parallel_jit
+def mixture_lse_blocks(queries, query_block, shift, centres, block_bounds, block_indptr, block_neighbours,
+                       inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+    """Log-sum-exp over the centres of each query's neighbour blocks only.
+
+    One pass per query: terms are scaled by ``exp(-shift)`` with ``shift`` the
+    query's own-centre exponent ``-||z||^2 / 2b^2`` (clipped at -700 by the
+    caller), so no maximum is needed: the own term keeps every sum >= ~1 and
+    no term can exceed ``exp(||z||^2 / 2b^2) <= exp(700)``.
+
+    Parameters
+    ----------
+    queries : float64 array of shape (n_queries, n_features)
+    query_block : int64 array of shape (n_queries,)
+        Block of the centre each query was drawn around.
+    shift : float64 array of shape (n_queries,)
+    centres : float64 array of shape (n_centres, n_features)
+    block_bounds : int64 array of shape (n_blocks + 1,)
+        Block ``b`` holds centres ``block_bounds[b]:block_bounds[b + 1]``.
+    block_indptr, block_neighbours : int64 arrays
+        CSR lists of the blocks whose centres can lie within the truncation
+        radius of a query of each block (the block itself included).
+    inv_two_var : float
+    in_lo, in_hi, cls_lo, cls_hi : int64 arrays of shape (n_queries,)
+        Half-open centre ranges of each query's input and class.
+    out : float64 array of shape (n_queries, 3)
+    """
+    n_queries, n_features = queries.shape
+    for q in prange(n_queries):
+        a = query_block[q]
+        sh = shift[q]
+        s_all = 0.0
+        s_in = 0.0
+        s_cls = 0.0
+        for p in range(block_indptr[a], block_indptr[a + 1]):
+            c = block_neighbours[p]
+            lo = block_bounds[c]
+            hi = block_bounds[c + 1]
+            block_sum = 0.0
+            for j in range(lo, hi):
+                sq = 0.0
+                for k in range(n_features):
+                    diff = queries[q, k] - centres[j, k]
+                    sq += diff * diff
+                block_sum += exp_nonpositive(-sq * inv_two_var - sh)
+            s_all += block_sum
+            # Groups are unions of whole blocks when blocks are inputs or
+            # single centres; partial overlaps are summed again, exactly.
+            for g_lo, g_hi, col in ((in_lo[q], in_hi[q], 1), (cls_lo[q], cls_hi[q], 2)):
+                o_lo = max(lo, g_lo)
+                o_hi = min(hi, g_hi)
+                if o_hi <= o_lo:
+                    continue
+                part = block_sum if (o_lo == lo and o_hi == hi) else _overlap_sum(
+                    queries[q], centres, inv_two_var, sh, o_lo, o_hi)
+                if col == 1:
+                    s_in += part
+                else:
+                    s_cls += part
+        out[q, 0] = sh + math.log(s_all) if s_all > 0.0 else -np.inf
+        out[q, 1] = sh + math.log(s_in) if s_in > 0.0 else -np.inf
+        out[q, 2] = sh + math.log(s_cls) if s_cls > 0.0 else -np.inf
+
+
+@jit
+def symmetric_csr(n_nodes, pairs):
+    """CSR adjacency of an undirected graph given as (i, j) pairs, self loops added.
+
+    Parameters
+    ----------
+    n_nodes : int
+    pairs : int64 array of shape (n_pairs, 2)
+
+    Returns
+    -------
+    indptr : int64 array of shape (n_nodes + 1,)
+    neighbours : int64 array of shape (2 * n_pairs + n_nodes,)
+    """
+    degree = np.ones(n_nodes, dtype=np.int64)
+    for p in range(pairs.shape[0]):
+        degree[pairs[p, 0]] += 1
+        degree[pairs[p, 1]] += 1
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    for a in range(n_nodes):
+        indptr[a + 1] = indptr[a] + degree[a]
+    fill = indptr[:-1].copy()
+    neighbours = np.empty(indptr[n_nodes], dtype=np.int64)
+    for a in range(n_nodes):
+        neighbours[fill[a]] = a
+        fill[a] += 1
+    for p in range(pairs.shape[0]):
+        a = pairs[p, 0]
+        c = pairs[p, 1]
+        neighbours[fill[a]] = c
+        fill[a] += 1
+        neighbours[fill[c]] = a
+        fill[c] += 1
+    return indptr, neighbours

@@ -22,9 +22,10 @@ from ..utils.validation import check_activations, check_noise_std, check_positiv
 
 __all__ = ["SPEntropy", "gaussian_noise_entropy", "sp_entropy"]
 
-# Rows of Monte Carlo query points drawn and scored at once: bounds the noise
-# array to ~8 MiB per feature column whatever n * n_mc is.
-_QUERY_BATCH = 1 << 20
+# Monte Carlo noise values drawn and scored at once (256 MiB of float64): bounds
+# memory whatever n * n_mc is, while keeping one batch (one neighbour graph) for
+# every realistic size.
+_QUERY_BATCH = 1 << 25
 
 _SP_CONSTRAINTS = {
     "noise_std": [Interval(Real, 0, None, closed="neither")],
@@ -58,9 +59,8 @@ class SPEntropyResult:
 
 
 def _control_variate_terms(noise, noise_std):
-    """``log phi(z)`` up to the constant ``h(Z)`` cancels: returns ``||z||^2 / 2b^2``."""
-    sq = np.einsum("ij,ij->i", noise, noise)
-    return sq, 0.5 * sq / noise_std**2
+    """``-log phi(z)`` without its constant: ``||z||^2 / 2b^2`` per noise row."""
+    return 0.5 * np.einsum("ij,ij->i", noise, noise) / noise_std**2
 
 
 def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
@@ -86,7 +86,7 @@ def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
     n_samples, n_features = S.shape
     n_queries = n_samples * n_mc
     values = np.empty(n_queries)
-    rows_per_batch = max(1, _QUERY_BATCH // max(1, n_features * 8))
+    rows_per_batch = max(1, _QUERY_BATCH // n_features)
     centres_per_batch = max(1, rows_per_batch // n_mc)
     used = set()
     for start in range(0, n_samples, centres_per_batch):
@@ -94,8 +94,11 @@ def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
         noise = noise_std * rng.standard_normal((stop - start, n_mc, n_features))
         noise = noise.reshape(-1, n_features)
         queries = np.repeat(S[start:stop], n_mc, axis=0) + noise
-        sq, cv = _control_variate_terms(noise, noise_std)
-        lse, chosen = mixture_log_sum_exp(queries, S, noise_std, own_sq_dist=sq, method=method, n_jobs=n_jobs)
+        cv = _control_variate_terms(noise, noise_std)
+        own = np.repeat(np.arange(start, stop, dtype=np.int64), n_mc)
+        lse, chosen = mixture_log_sum_exp(
+            queries, S, noise_std, query_centre=own, method=method, n_jobs=n_jobs
+        )
         used.add(chosen)
         values[start * n_mc : stop * n_mc] = lse[:, 0] + cv
     entropy = gaussian_noise_entropy(n_features, noise_std) + math.log(n_samples) - values.mean()

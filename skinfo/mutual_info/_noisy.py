@@ -98,9 +98,13 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
     query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_query * n_mc)
     query_class = codes[query_input]
     groups = Groups(input_bounds, class_bounds, query_input, query_class)
-    sq, cv = _control_variate_terms(noise, noise_std)
+    cv = _control_variate_terms(noise, noise_std)
+    query_centre = (
+        query_input * n_replicas + np.tile(np.repeat(np.arange(n_query, dtype=np.int64), n_mc), n_inputs)
+    )
     lse, chosen = mixture_log_sum_exp(
-        queries, centres, noise_std, groups=groups, own_sq_dist=sq, method=method, n_jobs=n_jobs
+        queries, centres, noise_std, groups=groups, query_centre=query_centre, blocks=input_bounds,
+        method=method, n_jobs=n_jobs,
     )
     lse_all, lse_input, lse_class = lse.T
     if n_replicas == 1:
