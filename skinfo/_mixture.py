@@ -91,6 +91,9 @@ class _BlockGraph:
     bounds: np.ndarray
     indptr: np.ndarray
     neighbours: np.ndarray
+    # Spatial (tree) order of single-centre blocks, so neighbouring centres
+    # are neighbours in memory; None when blocks must keep the caller's order.
+    order: np.ndarray | None
 
 
 def _block_geometry(centres, bounds):
@@ -102,8 +105,12 @@ def _block_geometry(centres, bounds):
     return centroids, radii, block_of_centre
 
 
-def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method):
-    """Build the block graph, or return None when the dense path is better."""
+def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method, reorder):
+    """Build the block graph, or return None when the dense path is better.
+
+    With ``reorder`` (single-centre blocks and no group ranges to keep), the
+    blocks are renumbered in the k-d tree's leaf order.
+    """
     n_centres = centres.shape[0]
     if method == "auto" and (n_centres < _TREE_MIN_CENTRES or centres.shape[1] > _TREE_MAX_FEATURES):
         return None, None
@@ -133,8 +140,16 @@ def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method):
     if pairs.size and radii.max() > 0.0:
         gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
         pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
-    indptr, neighbours = symmetric_csr(n_blocks, pairs.astype(np.int64, copy=False).reshape(-1, 2))
-    return _BlockGraph(bounds.astype(np.int64), indptr, neighbours), block_of_centre
+    pairs = pairs.astype(np.int64, copy=False).reshape(-1, 2)
+    order = None
+    if reorder:
+        order = tree.indices.astype(np.int64)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(n_blocks, dtype=np.int64)
+        pairs = rank[pairs]
+        block_of_centre = rank
+    indptr, neighbours = symmetric_csr(n_blocks, pairs)
+    return _BlockGraph(bounds.astype(np.int64), indptr, neighbours, order), block_of_centre
 
 
 def _dense(queries, centres, noise_std, groups):
@@ -182,6 +197,7 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
     method : str
         The path taken, ``"dense"`` or ``"tree"``.
     """
+    reorder = groups is None and blocks is None
     if groups is None:
         groups = Groups.none(queries.shape[0])
     n_centres = centres.shape[0]
@@ -189,14 +205,19 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
         graph = None
         if method != "dense" and query_centre is not None:
             bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
-            graph, block_of_centre = _plan_blocks(queries, centres, noise_std, query_centre, bounds, method)
+            graph, block_of_centre = _plan_blocks(
+                queries, centres, noise_std, query_centre, bounds, method, reorder
+            )
         if graph is None:
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
         own_term = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
+        query_block = block_of_centre[query_centre].astype(np.int64)
+        if graph.order is not None:
+            centres = centres[graph.order]
         mixture_lse_blocks(
-            queries, block_of_centre[query_centre].astype(np.int64), own_term, centres, graph.bounds,
+            queries, query_block, own_term, centres, graph.bounds,
             graph.indptr, graph.neighbours, inv_two_var, *groups.ranges(), out,
         )
         return out, "tree"
