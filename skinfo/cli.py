@@ -15,6 +15,7 @@ __all__ = ["main"]
 
 # Modules that define add_parser(subparsers); one line per subcommand module.
 _COMMAND_MODULES = (
+    "skinfo.experiments._cli",
     "skinfo.experiments._compare_cli",
 )
 
@@ -41,7 +42,12 @@ def build_parser():
 def main(argv=None):
     """Run the console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse has printed usage and the error (or --help); hand back its status
+        # so in-process callers get a return value, as for every other outcome.
+        return 0 if exc.code is None else int(exc.code) if isinstance(exc.code, int) else 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2

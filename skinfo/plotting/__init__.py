@@ -2,5 +2,19 @@
 
 # other plots are added by the experiments issue
 from ._compare import plot_estimator_comparison
+from ._info_plane import (
+    plot_cosine_heatmaps,
+    plot_information_plane,
+    plot_layer_curves,
+    plot_layer_scatter,
+)
+from ._tanh_neuron import plot_tanh_neuron
 
-__all__ = ["plot_estimator_comparison"]
+__all__ = [
+    "plot_cosine_heatmaps",
+    "plot_estimator_comparison",
+    "plot_information_plane",
+    "plot_layer_curves",
+    "plot_layer_scatter",
+    "plot_tanh_neuron",
+]

@@ -1,0 +1,315 @@
+"""The information plane of the SZT network trained with noise (Goldfeld et al., 2019)."""
+
+import math
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from tqdm.auto import tqdm
+
+from ..cluster import cosine_similarity_summary, silhouette_score
+from ..datasets import load_szt
+from ..mutual_info import NoisyMutualInformation, binned_entropy
+from ..networks import NoisyMLP, NoisyNetwork
+from ..utils.validation import check_noise_std, check_positive_int
+from ._results import ExperimentResult
+
+__all__ = ["InfoPlaneResult", "compression_summary", "run_info_plane"]
+
+
+def _layer_scores(T, y, n_bins=30, value_range=(-1.0, 1.0)):
+    """Binning and clustering scores of one layer's deterministic activations.
+
+    Parameters
+    ----------
+    T : ndarray of shape (m, d)
+        Noise-free activations of the m equiprobable inputs.
+    y : ndarray of shape (m,) or None
+        Labels; ``None`` skips the clustering scores.
+    n_bins : int
+        Number of equal bins across ``value_range`` (per dimension).
+    value_range : (float, float)
+        Range split into the bins.
+
+    Returns
+    -------
+    dict
+        ``binned_entropy`` H(Bin T) (nats), ``silhouette`` and ``cosine_gap``
+        (mean within-class minus mean between-class cosine similarity).
+    """
+    scores = {"binned_entropy": binned_entropy(T, n_bins, value_range=value_range, out_of_range="clip")}
+    if y is None:
+        return scores
+    # A layer collapsed onto one point (possible at initialisation with ReLU) has no cluster
+    # structure to score.
+    collapsed = np.ptp(T, axis=0).max() == 0.0
+    return {
+        **scores,
+        "silhouette": 0.0 if collapsed else silhouette_score(T, y),
+        "cosine_gap": cosine_similarity_summary(T, y).gap,
+    }
+
+
+class InfoPlaneResult(ExperimentResult):
+    """Result of :func:`run_info_plane`: tidy records plus activation snapshots.
+
+    Records have one row per (checkpoint epoch, layer) with columns
+    ``epoch, layer, width, mi_x, mi_x_se, mi_y, mi_y_se, binned_entropy,
+    silhouette, cosine_gap, train_accuracy, test_accuracy, train_loss,
+    test_loss`` (information and losses in nats).
+
+    Attributes
+    ----------
+    snapshots : dict of int to list of ndarray of shape (4096, d_l)
+        Noise-free activations of every hidden layer at the snapshot epochs
+        (not written by ``to_json``/``to_csv``).
+    labels : ndarray of shape (4096,)
+        The task's labels, for colouring the snapshots.
+    model : NoisyMLP or None
+        The trained network with its checkpoints (not serialised).
+    train_indices, test_indices : ndarray of int or None
+        Rows of :func:`~skinfo.datasets.load_szt` used for training and testing.
+    """
+
+    def __init__(self, name, records, params=None, snapshots=None, labels=None, model=None,
+                 train_indices=None, test_indices=None):
+        super().__init__(name, records, params)
+        self.snapshots = {} if snapshots is None else dict(snapshots)
+        self.labels = labels
+        self.model = model
+        self.train_indices = train_indices
+        self.test_indices = test_indices
+
+    @property
+    def epochs(self):
+        """Sorted checkpoint epochs."""
+        return sorted({r["epoch"] for r in self.records})
+
+    @property
+    def layers(self):
+        """Sorted hidden-layer indices (1-based)."""
+        return sorted({r["layer"] for r in self.records})
+
+    def series(self, layer, key):
+        """One column for one layer, ordered by epoch.
+
+        Parameters
+        ----------
+        layer : int
+            Hidden-layer index (1-based).
+        key : str
+            Column name.
+
+        Returns
+        -------
+        epochs : ndarray of shape (n_checkpoints,)
+        values : ndarray of shape (n_checkpoints,)
+        """
+        rows = sorted(self.where(layer=layer), key=lambda r: r["epoch"])
+        return (np.array([r["epoch"] for r in rows]),
+                np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64))
+
+
+def compression_summary(result, key="mi_x"):
+    """Per layer: start, peak, end and relative fall of a column over epochs.
+
+    Parameters
+    ----------
+    result : InfoPlaneResult
+        An information-plane result.
+    key : str, default="mi_x"
+        Column to summarise.
+
+    Returns
+    -------
+    list of dict
+        One dict per layer with ``layer, width, first, peak, peak_epoch,
+        final, fall`` where ``fall = (peak - final) / peak`` (0 when the
+        peak is not positive) and ``rose = peak > first``.
+    """
+    rows = []
+    for layer in result.layers:
+        epochs, values = result.series(layer, key)
+        peak_index = int(np.nanargmax(values))
+        peak = float(values[peak_index])
+        width = result.where(layer=layer)[0]["width"]
+        rows.append({
+            "layer": layer,
+            "width": width,
+            "first": float(values[0]),
+            "peak": peak,
+            "peak_epoch": int(epochs[peak_index]),
+            "final": float(values[-1]),
+            "fall": (peak - float(values[-1])) / peak if peak > 0 else 0.0,
+            "rose": bool(peak > values[0]),
+        })
+    return rows
+
+
+def _checkpoint_records(mlp, epoch, X, y, train, test, noise_std, n_replicas, n_mc, query_replicas,
+                        method, n_bins, value_range, seed, keep_snapshot):
+    rng = np.random.default_rng(seed)
+    net = NoisyNetwork(mlp.layers(epoch), noise_std, random_state=int(rng.integers(2**31 - 1)))
+    deterministic = net.activations(X)
+    samples = net.sample(X, n_replicas)
+    fit = {
+        "train_accuracy": float(np.mean(mlp.predict(X[train], checkpoint=epoch) == y[train])),
+        "test_accuracy": (float(np.mean(mlp.predict(X[test], checkpoint=epoch) == y[test]))
+                          if len(test) else None),
+        "train_loss": mlp.log_loss(X[train], y[train], checkpoint=epoch),
+        "test_loss": mlp.log_loss(X[test], y[test], checkpoint=epoch) if len(test) else None,
+    }
+    records = []
+    for index, S in enumerate(samples):
+        # S_1 is deterministic given x: its conditional entropy is exact.
+        layer_input = S[:, 0] if index == 0 else S
+        estimator = NoisyMutualInformation(
+            noise_std, n_mc=n_mc, query_replicas=query_replicas, method=method,
+            random_state=int(rng.integers(2**31 - 1)), n_jobs=None,
+        ).fit(layer_input, y)
+        records.append({
+            "epoch": int(epoch),
+            "layer": index + 1,
+            "width": int(S.shape[2]),
+            "mi_x": estimator.mutual_information_,
+            "mi_x_se": estimator.standard_error_,
+            "mi_y": estimator.label_information_,
+            "mi_y_se": estimator.label_standard_error_,
+            **_layer_scores(deterministic[index], y, n_bins, value_range),
+            **fit,
+        })
+    return records, (deterministic if keep_snapshot else None)
+
+
+def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), activation="tanh",
+                   learning_rate=4e-4, batch_size=256, n_epochs=10000, n_checkpoints=30, n_replicas=20,
+                   n_mc=1, query_replicas=1, test_size=0.2, orthonormal_alpha=0.0, n_bins=30,
+                   snapshot_epochs=None, method="auto", random_state=0, n_jobs=1, verbose=False):
+    """Train the SZT network with noise and trace every layer in the information plane.
+
+    The 12-10-7-5-4-3-2 tanh network of Goldfeld et al. (2019) on the 12-bit
+    task of Shwartz-Ziv & Tishby, trained with Gaussian noise after every
+    hidden layer (Adam, mini-batches, 80/20 split). At each log-spaced
+    checkpoint and for each hidden layer ``T_l = S_l + Z_l``: I(X;T_l) and
+    I(Y;T_l) by sample propagation over all 4096 equiprobable inputs (``S_1``
+    deterministic, deeper ``S_l`` from ``n_replicas`` noisy passes per input),
+    H(Bin T_l), silhouette and cosine-gap scores of the noise-free
+    activations, and train/test accuracy and loss.
+
+    Parameters
+    ----------
+    noise_std : float, default=0.005
+        Noise standard deviation, in training and in the estimates.
+    hidden_layer_sizes : tuple of int, default=(10, 7, 5, 4, 3)
+        Hidden widths.
+    activation : {"tanh", "relu"}, default="tanh"
+        Hidden non-linearity.
+    learning_rate : float, default=4e-4
+        Adam step size.
+    batch_size : int, default=256
+        Mini-batch size.
+    n_epochs : int, default=10000
+        Training epochs.
+    n_checkpoints : int, default=30
+        Log-spaced checkpoints in [1, n_epochs] (fewer if epochs run out).
+    n_replicas : int, default=20
+        Noisy passes per input for layers >= 2 (all are mixture centres).
+    n_mc : int, default=1
+        Monte Carlo noise draws per query point.
+    query_replicas : int, default=1
+        Replicas per input used as query points.
+    test_size : float, default=0.2
+        Held-out share of the 4096 inputs (stratified).
+    orthonormal_alpha : float, default=0.0
+        Orthonormality retraction step (0: off); see :class:`~skinfo.NoisyMLP`.
+    n_bins : int, default=30
+        Bins over the activation range for H(Bin T).
+    snapshot_epochs : sequence of int or None, default=None
+        Checkpoints whose activations are kept for plots; ``None`` keeps the
+        first, a middle and the last checkpoint.
+    method : {"auto", "dense", "tree"}, default="auto"
+        Mixture evaluation path of the SP estimates.
+    random_state : int, default=0
+        Seeds the split, the initialisation, training and estimates.
+    n_jobs : int, default=1
+        Checkpoints estimated in parallel (joblib); 1 leaves both cores to
+        the Numba threads inside each estimate. Results do not depend on it.
+    verbose : bool, default=False
+        Progress bars for training and checkpoints.
+
+    Returns
+    -------
+    InfoPlaneResult
+        Records per (epoch, layer); information in nats.
+
+    Examples
+    --------
+    >>> from skinfo.experiments import run_info_plane, compression_summary
+    >>> result = run_info_plane(n_epochs=20, n_checkpoints=2, n_replicas=2, random_state=0)
+    >>> result.epochs, result.layers
+    ([1, 20], [1, 2, 3, 4, 5])
+    >>> 8.0 < compression_summary(result)[0]["final"] <= 8.32
+    True
+    """
+    noise_std = check_noise_std(noise_std)
+    n_checkpoints = check_positive_int(n_checkpoints, "n_checkpoints")
+    n_replicas = check_positive_int(n_replicas, "n_replicas")
+    n_mc = check_positive_int(n_mc, "n_mc")
+    query_replicas = check_positive_int(query_replicas, "query_replicas")
+    n_bins = check_positive_int(n_bins, "n_bins")
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    if not 0.0 <= float(test_size) < 1.0:
+        raise ValueError(f"test_size must be in [0, 1); got {test_size!r}.")
+    if method not in ("auto", "dense", "tree"):
+        raise ValueError(f"method must be one of 'auto', 'dense', 'tree'; got {method!r}.")
+    seed_rng = check_random_state(random_state)
+    base_seed = int(seed_rng.randint(2**31 - 1))
+    X, y = load_szt()
+    X = X.astype(np.float64)
+    indices = np.arange(X.shape[0])
+    if test_size > 0:
+        train, test = train_test_split(indices, test_size=test_size, stratify=y, random_state=base_seed)
+    else:
+        train, test = indices, indices[:0]
+    mlp = NoisyMLP(
+        hidden_layer_sizes, activation=activation, noise_std=noise_std, learning_rate=learning_rate,
+        batch_size=batch_size, n_epochs=n_epochs, checkpoints=n_checkpoints,
+        orthonormal_alpha=orthonormal_alpha, random_state=base_seed, verbose=verbose,
+    ).fit(X[train], y[train])
+    epochs = mlp.checkpoint_epochs_.tolist()
+    if snapshot_epochs is None:
+        keep = {epochs[0], epochs[len(epochs) // 2], epochs[-1]}
+    else:
+        keep = {int(e) for e in snapshot_epochs}
+        missing = sorted(keep - set(epochs))
+        if missing:
+            raise ValueError(f"snapshot_epochs {missing} are not checkpoints; checkpoints are {epochs}.")
+    value_range = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
+    seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
+    jobs = (
+        delayed(_checkpoint_records)(
+            mlp, epoch, X, y, train, test, noise_std, n_replicas, n_mc, query_replicas, method, n_bins,
+            value_range, int(seed), epoch in keep,
+        )
+        for epoch, seed in zip(epochs, seeds, strict=True)
+    )
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    records, snapshots = [], {}
+    for epoch, (rows, snapshot) in zip(
+        epochs, tqdm(outputs, total=len(epochs), disable=not verbose, desc="estimating"), strict=True
+    ):
+        records.extend(rows)
+        if snapshot is not None:
+            snapshots[epoch] = snapshot
+    params = {
+        "noise_std": noise_std, "hidden_layer_sizes": ",".join(map(str, hidden_layer_sizes)),
+        "activation": activation, "learning_rate": learning_rate, "batch_size": batch_size,
+        "n_epochs": n_epochs, "n_checkpoints": len(epochs), "n_replicas": n_replicas, "n_mc": n_mc,
+        "query_replicas": query_replicas, "test_size": test_size, "orthonormal_alpha": orthonormal_alpha,
+        "n_bins": n_bins, "method": method, "random_state": random_state if isinstance(random_state, int)
+        else None, "log_n_inputs": math.log(X.shape[0]),
+    }
+    name = "info-plane-orthonormal" if orthonormal_alpha > 0 else "info-plane"
+    return InfoPlaneResult(name, records, params, snapshots=snapshots, labels=y, model=mlp,
+                           train_indices=train, test_indices=test)
