@@ -38,7 +38,8 @@ class ClusteringScore(BaseEstimator):
 
     See Also
     --------
-    silhouette_score, cosine_similarity_summary
+    silhouette_score : The silhouette as a function.
+    cosine_similarity_summary : Within- and between-class cosine similarity.
 
     Examples
     --------

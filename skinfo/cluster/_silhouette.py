@@ -155,6 +155,17 @@ def silhouette_samples(T, labels, *, metric="euclidean", n_jobs=None):
         Silhouettes in [-1, 1]; 0 for members of singleton classes (and when
         ``a_i = b_i = 0``), as in scikit-learn.
 
+    Notes
+    -----
+    Every distance is computed once and added to the per-class sums of both
+    of its samples; 8 independent stripes of ``(n_samples, n_labels)`` sums
+    (12.8 MB at n = 20000 with 10 labels) keep the result independent of the
+    thread count. When those would exceed 64 MiB (many labels), rows are
+    processed one at a time instead (O(n_samples) memory per thread, twice
+    the distance evaluations). Distances are computed directly, not as
+    ``|x|^2 + |y|^2 - 2 x.y``: identical rows are exactly 0 apart, where
+    scikit-learn's euclidean distances can leave them ~1e-7 apart.
+
     Examples
     --------
     >>> from skinfo import silhouette_samples

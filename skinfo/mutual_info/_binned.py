@@ -294,8 +294,20 @@ def binned_entropy(T, n_bins=30, *, value_range=(-1.0, 1.0), bin_width=None, out
     ----------
     T : array-like of shape (n_samples, d) or (m, r, d)
         Activations; a 3-D array is pooled over its first two axes.
-    n_bins, value_range, bin_width, out_of_range, bias_correction, base
-        As in :class:`BinnedMutualInformation`.
+    n_bins : int, default=30
+        Equal-width bins per unit over ``value_range``.
+    value_range : (float, float) or None, default=(-1.0, 1.0)
+        Range split into ``n_bins`` bins; ``None`` uses the data's range.
+    bin_width : float, default=None
+        Fixed-width bins ``floor(t / bin_width)`` instead (ignores ``n_bins``
+        and ``value_range``).
+    out_of_range : {"clip", "raise"}, default="clip"
+        Values outside ``value_range``: counted in the edge bins with an
+        :class:`OutOfRangeWarning`, or a ``ValueError``.
+    bias_correction : {"miller-madow"} or None, default=None
+        Miller-Madow correction of every entropy; ``None``: plug-in.
+    base : float, default=None
+        Logarithm base of the result; ``None`` gives nats.
 
     Returns
     -------
@@ -331,8 +343,20 @@ def binned_mutual_information(T, y=None, n_bins=30, *, value_range=(-1.0, 1.0), 
         noisy replicas per input (3-D).
     y : array-like of shape (m,), default=None
         Labels; when given, I(Y; Bin T) is returned too.
-    n_bins, value_range, bin_width, out_of_range, bias_correction, base
-        As in :class:`BinnedMutualInformation`.
+    n_bins : int, default=30
+        Equal-width bins per unit over ``value_range``.
+    value_range : (float, float) or None, default=(-1.0, 1.0)
+        Range split into ``n_bins`` bins; ``None`` uses the data's range.
+    bin_width : float, default=None
+        Fixed-width bins ``floor(t / bin_width)`` instead (ignores ``n_bins``
+        and ``value_range``).
+    out_of_range : {"clip", "raise"}, default="clip"
+        Values outside ``value_range``: counted in the edge bins with an
+        :class:`OutOfRangeWarning`, or a ``ValueError``.
+    bias_correction : {"miller-madow"} or None, default=None
+        Miller-Madow correction of every entropy; ``None``: plug-in.
+    base : float, default=None
+        Logarithm base of the result; ``None`` gives nats.
 
     Returns
     -------
@@ -420,8 +444,8 @@ class BinnedMutualInformation(InformationEstimator):
 
     See Also
     --------
-    binned_mutual_information : the function form.
-    NoisyMutualInformation : the SP estimate for a noisy layer.
+    binned_mutual_information : The function form.
+    NoisyMutualInformation : The SP estimate for a noisy layer.
 
     Notes
     -----
