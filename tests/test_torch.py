@@ -204,6 +204,19 @@ def test_replicas_equal_noisy_network(seed, rng, batch_size):
         np.testing.assert_allclose(S_torch, S_numpy, rtol=1e-12, atol=1e-12)
 
 
+def test_float32_replicas_match_noisy_network(seed, rng):
+    """A float32 model gets the same noise (cast once) and float32-accurate replicas."""
+    model = make_mlp(seed, dtype=torch.float32)
+    X = rng.normal(size=(11, 5))
+    layers, _ = numpy_twin(model)
+    reference = NoisyNetwork(layers, NOISE_STD, random_state=seed).sample(X, n_replicas=4)
+    for batch_size in (4096, 5):
+        ours = sample_replicas(model, X, n_replicas=4, random_state=seed, batch_size=batch_size)
+        for S_torch, S_numpy in zip(ours.values(), reference, strict=True):
+            assert S_torch.dtype == np.float32
+            np.testing.assert_allclose(S_torch, S_numpy, rtol=1e-5, atol=1e-6)
+
+
 def test_to_noisy_network_matches_numpy_twin(seed, rng):
     model = make_mlp(seed)
     X = rng.normal(size=(8, 5))

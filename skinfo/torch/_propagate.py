@@ -2,6 +2,7 @@
 
 import contextlib
 
+import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
@@ -36,7 +37,12 @@ class _PreDrawnNoise:
 
     def __init__(self, calls, n_rows, rng):
         self.calls = calls
-        self.noise = [module.noise_std * rng.standard_normal((n_rows, *shape)) for module, shape in calls]
+        # Stored in the layer's dtype: the cast is the one the addition would do
+        # anyway, and a float32 model holds half the memory.
+        self.noise = [
+            (module.noise_std * rng.standard_normal((n_rows, *shape))).astype(dtype, copy=False)
+            for module, shape, dtype in calls
+        ]
         self.rows = slice(0, 0)
         self.index = 0
 
@@ -56,12 +62,20 @@ class _PreDrawnNoise:
         return noise
 
 
+def _numpy_dtype(torch_dtype):
+    """The NumPy twin of a torch float dtype; float64 when there is none (bfloat16)."""
+    try:
+        return torch.empty(0, dtype=torch_dtype).numpy().dtype
+    except TypeError:
+        return np.dtype(np.float64)
+
+
 def _noise_calls(model, row, modules):
-    """The (module, per-row shape) of every GaussianNoise call in one forward pass."""
+    """The (module, per-row shape, dtype) of every GaussianNoise call in one forward pass."""
     calls = []
 
     def record(module, S):
-        calls.append((module, tuple(S.shape[1:])))
+        calls.append((module, tuple(S.shape[1:]), _numpy_dtype(S.dtype)))
         return torch.zeros_like(S)
 
     with _noise_sources(modules, record), torch.no_grad():
@@ -94,8 +108,8 @@ def sample_replicas(model, X, n_replicas, layers=None, *, random_state=None, gen
         Seeds the noise, drawn in NumPy for all ``m * r`` rows layer by layer
         (the order :class:`skinfo.NoisyNetwork` uses): the replicas do not
         depend on ``batch_size`` or the device, and equal NoisyNetwork's for
-        the NumPy twin of the model. Holds one float64 noise array of shape
-        (m * r, d_l) per noisy layer.
+        the NumPy twin of the model. Holds one noise array of shape
+        (m * r, d_l) per noisy layer, in the model's dtype.
     generator : torch.Generator, default=None
         Draw the noise with torch on the generator's device instead (no
         pre-drawn arrays: for large or GPU runs). Reproducible for a fixed
