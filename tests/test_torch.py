@@ -127,6 +127,24 @@ def test_record_flattens_feature_maps(seed, rng):
     assert kept.shape == (6, 2, 3, 3)
 
 
+def test_record_from_a_data_loader(seed, rng):
+    """A DataLoader of (inputs, targets) batches gives the rows of the array path, in order."""
+    model = make_mlp(seed, dtype=torch.float32)
+    X = rng.normal(size=(23, 5)).astype(np.float32)
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.zeros(23))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=6, shuffle=False)
+    from_loader = record_activations(model, loader, ["3", "5"])
+    from_array = record_activations(model, X, ["3", "5"])
+    for name in from_array:
+        np.testing.assert_allclose(from_loader[name], from_array[name], rtol=1e-6, atol=1e-7)
+
+
+def test_record_empty_data_loader(seed):
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(0, 5)), batch_size=4)
+    with pytest.raises(ValueError, match="X yielded no batches"):
+        record_activations(make_mlp(seed, dtype=torch.float32), loader, ["3"])
+
+
 def test_record_leaves_model_as_it_was(seed):
     model = make_mlp(seed).train()
     record_activations(model, np.ones((4, 5)), ["1", "2"], noise=True)

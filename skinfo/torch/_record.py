@@ -143,8 +143,11 @@ def record_activations(model, X, layers=None, *, noise=False, batch_size=1024, f
     model : torch.nn.Module
         The network; it is not modified (its train/eval modes and noise
         switches are restored).
-    X : array-like or torch.Tensor of shape (n_samples, ...)
-        Inputs, on any device; converted to the model's dtype and device.
+    X : array-like, torch.Tensor of shape (n_samples, ...) or DataLoader
+        Inputs, on any device; converted to the model's dtype and device. A
+        ``torch.utils.data.DataLoader`` is run batch by batch as it yields
+        (the first item of a tuple batch is the input; ``batch_size`` is
+        then the loader's).
     layers : str, sequence of str or None, default=None
         Names from ``model.named_modules()``. A :class:`GaussianNoise` module
         is recorded at its input, the pre-noise ``S_l``; any other module at
@@ -179,14 +182,25 @@ def record_activations(model, X, layers=None, *, noise=False, batch_size=1024, f
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     modules = _resolve_layers(model, layers)
-    X = _as_input_tensor(X, model, device)
+    if isinstance(X, torch.utils.data.DataLoader):
+        batches = (
+            _as_input_tensor(batch[0] if isinstance(batch, (tuple, list)) else batch, model, device)
+            for batch in X
+        )
+    else:
+        X = _as_input_tensor(X, model, device)
+        batches = (X[start:start + batch_size] for start in range(0, X.shape[0], batch_size))
+    n_rows = 0
     switch = contextlib.nullcontext() if noise else deterministic(model)
     with switch, _evaluation(model, modules) as recorder:
         recorder.flatten = flatten
-        for start in range(0, X.shape[0], batch_size):
-            model(X[start:start + batch_size])
+        for batch in batches:
+            model(batch)
+            n_rows += batch.shape[0]
         recorded = recorder.take()
-    return _check_recorded(recorded, X.shape[0])
+    if n_rows == 0:
+        raise ValueError("X yielded no batches; nothing to record.")
+    return _check_recorded(recorded, n_rows)
 
 
 def _check_recorded(recorded, n_rows):
