@@ -334,6 +334,30 @@ def test_estimate_many_seeds_do_not_depend_on_workers(rng, seed):
         assert record["mutual_information"] == fitted.mutual_information_
 
 
+def test_numba_threads_follow_the_estimator_inside_tasks(monkeypatch, rng, seed):
+    """Each task's kernels run on the estimator's n_jobs threads; the count is restored after."""
+    import numba
+
+    import skinfo._mixture as mixture
+
+    seen = []
+    dense = mixture._dense
+
+    def probe(*args, **kwargs):
+        seen.append(numba.get_num_threads())
+        return dense(*args, **kwargs)
+
+    monkeypatch.setattr(mixture, "_dense", probe)
+    tasks, y = make_tasks(rng)
+    before = numba.get_num_threads()
+    for n_jobs, expected in [(1, 1), (-1, numba.config.NUMBA_NUM_THREADS)]:
+        seen.clear()
+        est = NoisyMutualInformation(noise_std=0.3, n_mc=2, method="dense", random_state=seed, n_jobs=n_jobs)
+        estimate_many(est, tasks, y, n_jobs=2, backend="threading")
+        assert seen == [expected] * len(tasks)
+        assert numba.get_num_threads() == before
+
+
 def test_estimate_many_per_task_labels_and_scalar_keys(rng, seed):
     S = rng.normal(size=(12, 2))
     tasks = {"a": (S, np.tile([0, 1], 6)), "b": S}
