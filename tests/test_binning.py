@@ -18,7 +18,7 @@ from skinfo.mutual_info._binned import _bin_indices, _joint_cells
 VAR_U = Path(__file__).resolve().parents[2] / "shared" / "data" / "var_u.mat"
 
 
-# --- plain references -------------------------------------------------------------------------------
+# --- plain references -----
 
 def reference_bin(t, low, high, n_bins):
     """numpy.histogram's rule written out: bins [e_k, e_k+1), top edge in the last bin,
@@ -74,7 +74,7 @@ small_activations = st.integers(1, 40).flatmap(
 )
 
 
-# --- against the dictionary reference ----------------------------------------------------------------
+# --- against the dictionary reference -----
 
 @given(T=small_activations, n_bins=st.integers(1, 12))
 def test_entropy_matches_dictionary_count(T, n_bins):
@@ -123,7 +123,7 @@ def test_hashed_and_exact_codes_agree(rng):
     assert exact.tolist() == hashed.tolist()
 
 
-# --- closed forms and bounds -------------------------------------------------------------------------
+# --- closed forms and bounds -----
 
 def test_entropy_zero_when_all_rows_share_a_cell(rng):
     """H(Bin T) = 0 when every row falls in the same cell."""
@@ -210,7 +210,7 @@ def test_base_converts_from_nats(rng):
     assert binned_entropy(T, base=2) == pytest.approx(binned_entropy(T) / math.log(2), rel=1e-12)
 
 
-# --- edges and the range --------------------------------------------------------------------------------
+# --- edges and the range -----
 
 def test_values_on_edges_follow_numpy_histogram():
     """Bin k is [e_k, e_k+1); the top edge belongs to the last bin, as in numpy.histogram."""
@@ -291,7 +291,7 @@ def test_var_u_tanh_layer_matches_numpy():
     assert BinnedMutualInformation().fit(T, y).n_occupied_bins_ == counts.size
 
 
-# --- bad input -------------------------------------------------------------------------------------------
+# --- bad input -----
 
 def test_rejects_nan():
     with pytest.raises(ValueError, match="T contains NaN"):
