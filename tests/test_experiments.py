@@ -48,15 +48,19 @@ def test_quadrature_closed_form_limits():
 def test_tanh_neuron_sp_agrees_with_quadrature_within_three_standard_errors():
     """With four centres the SP mixture is the true density, so SP is unbiased.
 
-    At every w, |SP - exact| <= 3 SE + 1e-6 nats: the floor covers weights where the centres
-    are so far apart that every Monte Carlo term equals log 4 to 1e-9 and the sample SE
-    (1e-17) misses the rare tail events (see the experiment's Notes).
+    At every w, |SP - exact| <= 3 SE + 1e-4 nats: the floor covers weights where neighbouring
+    outputs are 7-10 noise std apart, where the information lost comes from draws of
+    probability 1e-4..1e-7 that a finite sample usually misses, so the sample SE understates
+    the error (see the experiment's Notes).
     """
-    result = run_tanh_neuron(np.logspace(-3, 1, 17), noise_std=0.01, n_mc=2000, random_state=0)
+    result = run_tanh_neuron(np.logspace(-3, 1, 17), noise_std=0.01, n_mc=20000, random_state=0)
     sp = np.array(result.column("mi_sp"))
     se = np.array(result.column("mi_sp_se"))
     exact = np.array(result.column("mi_exact"))
-    assert np.all(np.abs(sp - exact) <= 3 * se + 1e-6)
+    assert np.all(np.abs(sp - exact) <= 3 * se + 1e-4)
+    # Away from that band the plain 3-SE criterion holds.
+    separated = (np.abs(exact - np.log(4)) > 1e-3) & (np.abs(exact - np.log(2)) > 1e-3)
+    assert np.all(np.abs(sp - exact)[separated] <= 3 * se[separated])
 
 
 def test_tanh_neuron_rises_then_falls_and_binning_counts_bins():

@@ -67,7 +67,7 @@ def mixture_mutual_information(centres, noise_std):
     return total / m
 
 
-def run_tanh_neuron(weights=None, *, bias=0.0, noise_std=0.01, n_mc=2000, n_bins=30, random_state=0):
+def run_tanh_neuron(weights=None, *, bias=0.0, noise_std=0.01, n_mc=20000, n_bins=30, random_state=0):
     """I(X;T) of the single noisy tanh neuron against its weight.
 
     ``T = tanh(w X + b) + Z`` with X uniform on {-3, -1, 1, 3} and
@@ -88,8 +88,9 @@ def run_tanh_neuron(weights=None, *, bias=0.0, noise_std=0.01, n_mc=2000, n_bins
         Bias ``b``.
     noise_std : float, default=0.01
         Noise standard deviation.
-    n_mc : int, default=2000
-        Monte Carlo noise draws per input for the SP estimate.
+    n_mc : int, default=20000
+        Monte Carlo noise draws per input for the SP estimate (cheap: four
+        centres; the quadrature dominates the run time).
     n_bins : int, default=30
         Bins over [-1, 1] for H(Bin T).
     random_state : int, RandomState instance or None, default=0
@@ -100,6 +101,16 @@ def run_tanh_neuron(weights=None, *, bias=0.0, noise_std=0.01, n_mc=2000, n_bins
     ExperimentResult
         One record per ``w`` with ``w, bias, noise_std, mi_sp, mi_sp_se,
         mi_exact, binned_entropy`` (nats).
+
+    Notes
+    -----
+    Where neighbouring outputs are 7 to 10 noise standard deviations apart,
+    the Monte Carlo terms are heavy-tailed: almost every draw gives
+    ``log 4`` to within 1e-9 and the information lost comes from rare draws
+    crossing to a neighbouring centre (probability 1e-4 to 1e-7). A finite
+    sample then usually holds none of them, so the sample standard error
+    understates the error there; the estimate is still within about 1e-4
+    nats of the exact value.
 
     Examples
     --------
