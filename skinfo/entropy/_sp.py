@@ -40,10 +40,24 @@ _SP_CONSTRAINTS = {
 def gaussian_noise_entropy(n_features, noise_std):
     """Differential entropy of N(0, noise_std^2 I) in ``n_features`` dimensions.
 
+    Parameters
+    ----------
+    n_features : int
+        Dimension d of the noise.
+    noise_std : float
+        Standard deviation of every coordinate.
+
     Returns
     -------
     float
         ``(d / 2) log(2 pi e noise_std^2)``, in nats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo.entropy import gaussian_noise_entropy
+    >>> bool(np.isclose(gaussian_noise_entropy(2, 1.0), np.log(2 * np.pi * np.e)))
+    True
     """
     return 0.5 * n_features * math.log(2.0 * math.pi * math.e * noise_std**2)
 
@@ -154,7 +168,7 @@ def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_st
     >>> from skinfo import sp_entropy
     >>> S = np.array([[0.0], [10.0]])  # two far-apart points: h = h(Z) + log 2
     >>> h, se = sp_entropy(S, noise_std=1.0, random_state=0)
-    >>> round(h - 0.5 * np.log(2 * np.pi * np.e), 6) == round(np.log(2), 6)
+    >>> bool(round(h - 0.5 * np.log(2 * np.pi * np.e), 6) == round(np.log(2), 6))
     True
     """
     S = check_activations(S, "S")
@@ -211,7 +225,7 @@ class SPEntropy(InformationEstimator):
         Dimension d of S.
     n_samples_fit_ : int
         Number of samples n (mixture centres).
-    centres_ : ndarray of shape (n_samples_fit_, n_features_in_)
+    centres_ : ndarray of shape (n_samples, n_features)
         The mixture centres, used by :meth:`score_samples`.
 
     See Also

@@ -159,8 +159,19 @@ def noisy_mutual_information(S, y=None, noise_std=0.1, *, n_mc=10, query_replica
         Labels; when given, I(Y;T) is returned too.
     noise_std : float, default=0.1
         Standard deviation of the layer's Gaussian noise.
-    n_mc, query_replicas, method, base, random_state, n_jobs
-        As in :class:`NoisyMutualInformation`.
+    n_mc : int, default=10
+        Monte Carlo noise draws per query sample.
+    query_replicas : int, default=1
+        Replicas per input used as query points (see
+        :class:`NoisyMutualInformation`).
+    method : {"auto", "dense", "tree"}, default="auto"
+        Mixture evaluation, as in :class:`SPEntropy`.
+    base : float, default=None
+        Logarithm base of the results; ``None`` gives nats.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the Monte Carlo noise.
+    n_jobs : int, default=None
+        Numba threads; ``None`` uses all. Results do not depend on it.
 
     Returns
     -------
@@ -249,7 +260,7 @@ class NoisyMutualInformation(InformationEstimator):
 
     See Also
     --------
-    SPEntropy : the underlying entropy estimator.
+    SPEntropy : The underlying entropy estimator.
 
     Notes
     -----
