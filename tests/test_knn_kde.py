@@ -29,26 +29,30 @@ def random_covariance(d, rng):
     return A @ A.T + 0.5 * np.eye(d)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "chebyshev"])
 @pytest.mark.parametrize("d", [1, 3, 8])
-def test_kl_gaussian_closed_form(d, rng):
+def test_kl_gaussian_closed_form(d, metric, rng):
     """h(N(0, C)) = 0.5 log det(2 pi e C). The KL estimator's standard deviation
     is about sqrt(Var(log f(X)) / n) = sqrt(d / (2 n)) (Berrett et al. 2019);
     its bias at these n is smaller."""
     n = 4000
     cov = random_covariance(d, rng)
     X = rng.multivariate_normal(np.zeros(d), cov, size=n)
-    assert abs(kl_entropy(X, random_state=0) - gaussian_entropy(cov)) < Z * math.sqrt(d / (2 * n))
+    estimate = kl_entropy(X, metric=metric, random_state=0)
+    assert abs(estimate - gaussian_entropy(cov)) < Z * math.sqrt(d / (2 * n))
 
 
-def test_kl_matches_plain_reference(rng):
+@pytest.mark.parametrize("metric", ["euclidean", "chebyshev"])
+def test_kl_matches_plain_reference(metric, rng):
     """Same number as the formula psi(n) - psi(k) + log V_d + d mean log eps_k
-    written out with a brute-force neighbour search (no ties in continuous data)."""
+    written out with a brute-force neighbour search (no ties in continuous data);
+    V_d = pi^(d/2) / Gamma(d/2 + 1) (Euclidean ball) or 2^d (max-norm cube)."""
     X = rng.normal(size=(300, 4))
     k = 5
-    dist = np.sort(cdist(X, X), axis=1)[:, k]  # column 0 is the point itself
-    log_ball = 2.0 * math.log(math.pi) - gammaln(3.0)
+    dist = np.sort(cdist(X, X, metric), axis=1)[:, k]  # column 0 is the point itself
+    log_ball = 2.0 * math.log(math.pi) - gammaln(3.0) if metric == "euclidean" else 4 * math.log(2)
     expected = digamma(300) - digamma(k) + log_ball + 4 * np.mean(np.log(dist))
-    assert kl_entropy(X, k=k, random_state=0) == pytest.approx(expected, abs=1e-7)
+    assert kl_entropy(X, k=k, metric=metric, random_state=0) == pytest.approx(expected, abs=1e-7)
 
 
 @given(scale=st.floats(0.01, 100.0), shift=st.floats(-100, 100))
@@ -225,6 +229,11 @@ def test_ksg_k_not_below_n():
 def test_non_positive_k(k):
     with pytest.raises(ValueError, match="'k' parameter"):
         kl_entropy(GOOD, k=k)
+
+
+def test_unknown_metric():
+    with pytest.raises(ValueError, match="'metric' parameter"):
+        KLEntropy(metric="cosine").fit(GOOD)
 
 
 def test_estimator_rejects_non_positive_k():

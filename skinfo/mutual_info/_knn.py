@@ -19,6 +19,7 @@ from ..utils._sklearn_shim import (
     Integral,
     Interval,
     Real,
+    StrOptions,
     _fit_context,
     validate_data,
     validate_params,
@@ -38,6 +39,7 @@ _KNN_CONSTRAINTS = {
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
 }
+_KL_CONSTRAINTS = {**_KNN_CONSTRAINTS, "metric": [StrOptions({"euclidean", "chebyshev"})]}
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,17 @@ def _workers(n_jobs):
     return effective_n_jobs(n_jobs)
 
 
-def _log_unit_ball_volume(n_features):
-    """log of the volume of the Euclidean unit ball in ``n_features`` dimensions."""
+_MINKOWSKI_P = {"euclidean": 2.0, "chebyshev": np.inf}
+
+
+def _log_unit_ball_volume(n_features, metric):
+    """log of the volume of the unit ball of ``metric`` in ``n_features`` dimensions."""
+    if metric == "chebyshev":
+        return n_features * math.log(2.0)
     return 0.5 * n_features * math.log(math.pi) - gammaln(0.5 * n_features + 1.0)
 
 
-def _estimate_kl_entropy(X, k, random_state, n_jobs):
+def _estimate_kl_entropy(X, k, random_state, n_jobs, metric="euclidean"):
     """Kozachenko-Leonenko estimate ``psi(n) - psi(k) + log V_d + d mean log eps_k``.
 
     Parameters
@@ -82,7 +89,7 @@ def _estimate_kl_entropy(X, k, random_state, n_jobs):
     X : float64 ndarray of shape (n, d)
     k : int
         Neighbour order, ``1 <= k < n``.
-    random_state, n_jobs
+    random_state, n_jobs, metric
         As in :class:`KLEntropy`.
 
     Returns
@@ -92,10 +99,12 @@ def _estimate_kl_entropy(X, k, random_state, n_jobs):
     n_samples, n_features = X.shape
     X = _jitter(X, check_random_state(random_state))
     tree = cKDTree(X)
-    distances, _ = tree.query(X, k=[k + 1], workers=_workers(n_jobs))
+    distances, _ = tree.query(X, k=k + 1, p=_MINKOWSKI_P[metric], workers=_workers(n_jobs))
+    distances = distances[:, -1:]
     log_eps = np.log(distances[:, 0])
     value = (
-        digamma(n_samples) - digamma(k) + _log_unit_ball_volume(n_features) + n_features * np.mean(log_eps)
+        digamma(n_samples) - digamma(k) + _log_unit_ball_volume(n_features, metric)
+        + n_features * np.mean(log_eps)
     )
     return KNNResult(float(value), k, n_samples)
 
@@ -149,10 +158,10 @@ def _check_pair(X, Y):
 
 
 @validate_params(
-    {"X": ["array-like"], **_KNN_CONSTRAINTS},
+    {"X": ["array-like"], **_KL_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-def kl_entropy(X, *, k=3, base=None, random_state=None, n_jobs=None):
+def kl_entropy(X, *, k=3, metric="euclidean", base=None, random_state=None, n_jobs=None):
     """Kozachenko-Leonenko k-nearest-neighbour estimate of differential entropy.
 
     Parameters
@@ -161,6 +170,10 @@ def kl_entropy(X, *, k=3, base=None, random_state=None, n_jobs=None):
         Samples of a continuous random vector.
     k : int, default=3
         Neighbour order (``k < n_samples``). Small k: less bias, more variance.
+    metric : {"euclidean", "chebyshev"}, default="euclidean"
+        Norm of the neighbour distances (with its unit-ball volume). The
+        max-norm (NPEET's choice) makes the k-d tree search about twice as
+        fast in 12-D; the Euclidean norm was the more accurate on Gaussians.
     base : float, default=None
         Logarithm base of the result; ``None`` gives nats.
     random_state : int, RandomState instance or None, default=None
@@ -171,7 +184,7 @@ def kl_entropy(X, *, k=3, base=None, random_state=None, n_jobs=None):
     Returns
     -------
     float
-        Estimated h(X) (nats unless ``base``), Euclidean metric.
+        Estimated h(X) (nats unless ``base``).
 
     Examples
     --------
@@ -184,7 +197,7 @@ def kl_entropy(X, *, k=3, base=None, random_state=None, n_jobs=None):
     """
     X = check_activations(X, "X")
     k = _check_k(k, X.shape[0])
-    return to_base(_estimate_kl_entropy(X, k, random_state, n_jobs).value, base)
+    return to_base(_estimate_kl_entropy(X, k, random_state, n_jobs, metric).value, base)
 
 
 @validate_params(
@@ -235,13 +248,15 @@ class KLEntropy(InformationEstimator):
     """Kozachenko-Leonenko k-nearest-neighbour entropy estimator.
 
     ``h = psi(n) - psi(k) + log V_d + (d / n) sum_i log eps_i``, with ``eps_i``
-    the Euclidean distance from sample i to its k-th nearest neighbour and
-    ``V_d`` the volume of the unit ball.
+    the distance from sample i to its k-th nearest neighbour and ``V_d`` the
+    volume of the metric's unit ball.
 
     Parameters
     ----------
     k : int, default=3
         Neighbour order (``k < n_samples``).
+    metric : {"euclidean", "chebyshev"}, default="euclidean"
+        Norm of the neighbour distances; see :func:`kl_entropy`.
     base : float, default=None
         Logarithm base of the result; ``None`` gives nats.
     random_state : int, RandomState instance or None, default=None
@@ -273,11 +288,12 @@ class KLEntropy(InformationEstimator):
     True
     """
 
-    _parameter_constraints = dict(_KNN_CONSTRAINTS)
+    _parameter_constraints = dict(_KL_CONSTRAINTS)
     _score_attribute = "entropy_"
 
-    def __init__(self, k=3, *, base=None, random_state=None, n_jobs=None):
+    def __init__(self, k=3, *, metric="euclidean", base=None, random_state=None, n_jobs=None):
         self.k = k
+        self.metric = metric
         self.base = base
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -302,14 +318,16 @@ class KLEntropy(InformationEstimator):
         X = check_activations(X, "X")
         k = _check_k(self.k, X.shape[0])
         self.n_samples_fit_ = X.shape[0]
-        self.entropy_ = to_base(_estimate_kl_entropy(X, k, self.random_state, self.n_jobs).value, self.base)
+        result = _estimate_kl_entropy(X, k, self.random_state, self.n_jobs, self.metric)
+        self.entropy_ = to_base(result.value, self.base)
         return self
 
     def _score(self, X, y=None):
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         X = check_activations(X, "X")
         k = _check_k(self.k, X.shape[0])
-        return to_base(_estimate_kl_entropy(X, k, self.random_state, self.n_jobs).value, self.base)
+        result = _estimate_kl_entropy(X, k, self.random_state, self.n_jobs, self.metric)
+        return to_base(result.value, self.base)
 
 
 class KSGMutualInformation(InformationEstimator):
