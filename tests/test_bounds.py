@@ -1,5 +1,6 @@
 """Kolchinsky-Tracey pairwise-distance bounds: dense reference, limits, bracketing."""
 
+import itertools
 import math
 
 import numpy as np
@@ -235,3 +236,18 @@ def test_score_checks_feature_count():
     est = PairwiseMutualInformationBounds(noise_std=0.1).fit(GOOD)
     with pytest.raises(ValueError, match="features"):
         est.score(GOOD[:, :2])
+
+
+@pytest.mark.parametrize("n_blocks", [1, 2, 5, 8, 13])
+def test_round_robin_schedule_covers_each_pair_once(n_blocks):
+    """The tile schedule is a round-robin tournament: every unordered block
+    pair (and each diagonal tile) exactly once, and no block twice in a round
+    (so the rounds' tiles can run concurrently without write conflicts)."""
+    from skinfo._kernels._pairwise import round_robin_tiles
+
+    rows, cols, bounds = round_robin_tiles(n_blocks)
+    pairs = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert pairs == [(i, j) for i in range(n_blocks) for j in range(i, n_blocks)]
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        touched = rows[lo:hi].tolist() + [c for r, c in zip(rows[lo:hi], cols[lo:hi], strict=True) if c != r]
+        assert len(touched) == len(set(touched))
