@@ -65,6 +65,40 @@ def test_feature_relevance_matches_quadrature(rng, seed):
     assert scores[-1] == 0.0 and errors[-1] == 0.0
 
 
+def plain_label_information_terms(column, y, noise_std, standard_noise):
+    """Per-query SP terms of I(Y; x + Z), summing the kernels over every sample (no
+    grouping of equal values, no window): log g_c(t) - log g(t) + log(m / m_c)."""
+    from scipy.special import logsumexp
+
+    m = column.shape[0]
+    queries = column[:, None] + noise_std * standard_noise  # (m, n_mc), row i = sample i
+    exponents = -((queries[:, :, None] - column[None, None, :]) ** 2) / (2 * noise_std**2)
+    lse_all = logsumexp(exponents, axis=2)
+    same_class = y[:, None] == y[None, :]  # (query's sample, centre)
+    lse_class = logsumexp(np.where(same_class[:, None, :], exponents, -np.inf), axis=2)
+    class_size = (y[:, None] == y[None, :]).sum(axis=1)
+    return (lse_class - lse_all + np.log(m / class_size)[:, None]).ravel()
+
+
+@pytest.mark.parametrize("levels", [4, None])
+def test_feature_relevance_equals_plain_sum(rng, seed, levels):
+    """Grouping equal values and skipping negligible far terms change nothing: the
+    kernel equals the plain sum over all samples for the same draws (discrete and
+    continuous features)."""
+    y = rng.integers(0, 3, size=70)
+    X = rng.normal(size=(70, 3)) + y[:, None]
+    if levels is not None:
+        X = np.round(X * levels / 4)  # few distinct values, many ties
+    noise_std, n_mc = 0.3, 6
+    scores, errors = sp_feature_relevance(X, y, noise_std=noise_std, n_mc=n_mc, standardize=False,
+                                          random_state=seed, return_standard_error=True)
+    standard_noise = np.random.RandomState(seed).standard_normal((70, n_mc))
+    for j in range(3):
+        terms = plain_label_information_terms(X[:, j], y, noise_std, standard_noise)
+        assert scores[j] == pytest.approx(terms.mean(), rel=1e-10, abs=1e-12)
+        assert errors[j] == pytest.approx(terms.std(ddof=1) / np.sqrt(terms.size), rel=1e-8)
+
+
 def test_select_k_best_picks_the_reference_top_features(rng, seed):
     X, y = make_relevance_data(rng)
     score_func = functools.partial(sp_feature_relevance, noise_std=0.5, random_state=seed)

@@ -1,31 +1,71 @@
 """scikit-learn integration: SP feature relevance for SelectKBest, an information scorer."""
 
+import math
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
+from .._kernels._relevance import weighted_lse_1d
 from ..utils._sklearn_shim import Integral, Interval, Real, validate_params
+from ..utils._threads import numba_threads
 from ..utils.validation import check_activations, check_labels, check_noise_std
-from ._noisy import _estimate_noisy_mi
 
 __all__ = ["information_scorer", "sp_feature_relevance"]
 
 
-def _estimate_feature_relevance(X, codes, noise_std, n_mc, seed, n_jobs):
-    """I(Y; X_j + Z) for every column j, each from the same Monte Carlo draws."""
+def _feature_label_terms(column, codes, n_classes, standard_noise, noise_std, n_jobs):
+    """Per-query terms of the SP estimate of I(Y; x + Z) for one feature.
+
+    With X uniform over the m samples and queries ``t = x_i + z``,
+    ``I(Y;T) = mean[log g_{y_i}(t) - log g(t) + log(m / m_{y_i})]`` where ``g``
+    and ``g_c`` are the sums of the Gaussian kernels over all samples and over
+    class ``c`` (the normalising constants cancel). The sums run over the
+    distinct values of the feature weighted by their counts.
+    """
+    values, inverse = np.unique(column, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    counts = np.bincount(inverse, minlength=values.shape[0]).astype(np.float64)
+    class_counts = np.zeros((n_classes, values.shape[0]))
+    np.add.at(class_counts, (codes, inverse), 1.0)
+    n_samples, n_mc = standard_noise.shape
+    noise = noise_std * standard_noise
+    queries = (column[:, None] + noise).reshape(-1)
+    inv_two_var = 0.5 / noise_std**2
+    own_exponent = -(noise * noise).reshape(-1) * inv_two_var
+    query_class = np.repeat(codes, n_mc)
+    lse_all = np.empty(queries.shape[0])
+    lse_class = np.empty(queries.shape[0])
+    # Skipped terms add at most m * exp(-cutoff) relative error: below 1e-17.
+    cutoff = 40.0 + math.log(n_samples)
+    with numba_threads(n_jobs):
+        log_counts = np.log(counts)
+        weighted_lse_1d(queries, own_exponent, query_class, values, log_counts, class_counts / counts,
+                        float(log_counts.max()), inv_two_var, cutoff, lse_all, lse_class)
+    class_sizes = np.bincount(codes, minlength=n_classes)
+    return lse_class - lse_all + np.log(n_samples / class_sizes)[query_class]
+
+
+def _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs):
+    """I(Y; X_j + Z) and its standard error for every column j.
+
+    One set of standard-normal draws, ``standard_noise[i, k]`` for draw ``k``
+    of sample ``i``, serves every feature (common random numbers): the scores
+    differ by the features, not by their Monte Carlo noise.
+    """
+    rng = check_random_state(random_state)
+    standard_noise = rng.standard_normal((X.shape[0], n_mc))
+    n_classes = int(codes.max()) + 1
     scores = np.zeros(X.shape[1])
     errors = np.zeros(X.shape[1])
     for j in range(X.shape[1]):
-        column = X[:, j]
-        if np.ptp(column) == 0.0:
+        column = np.ascontiguousarray(X[:, j])
+        if column.min() == column.max():
             continue  # a constant feature carries no label information: exactly 0
-        S = np.ascontiguousarray(column.reshape(-1, 1, 1))
-        # Same seed for every feature (common random numbers): scores differ by the
-        # features, not by their Monte Carlo draws.
-        result = _estimate_noisy_mi(S, codes, noise_std, n_mc, 1, "auto", np.random.RandomState(seed), n_jobs)
-        scores[j] = result.label_information
-        errors[j] = result.label_standard_error
+        terms = _feature_label_terms(column, codes, n_classes, standard_noise, noise_std, n_jobs)
+        scores[j] = terms.mean()
+        errors[j] = terms.std(ddof=1) / math.sqrt(terms.shape[0]) if terms.shape[0] > 1 else 0.0
     return scores, errors
 
 
@@ -88,6 +128,15 @@ def sp_feature_relevance(X, y, *, noise_std=0.5, standardize=True, n_mc=10, retu
     --------
     sklearn.feature_selection.mutual_info_classif : kNN estimate of I(Y; X_j) without noise.
 
+    Notes
+    -----
+    The same estimator as :class:`~skinfo.NoisyMutualInformation` on the
+    column alone (up to the Monte Carlo draws), computed for one dimension:
+    samples with equal values are grouped, so the cost per feature is
+    ``m * n_mc * u`` for ``u`` distinct values (pixels, counts and bits are
+    cheap), and each query skips the values too far away to change its
+    log-density (relative effect below 1e-17).
+
     Examples
     --------
     >>> import numpy as np
@@ -108,8 +157,7 @@ def sp_feature_relevance(X, y, *, noise_std=0.5, standardize=True, n_mc=10, retu
     if standardize:
         std = X.std(axis=0)
         X = X / np.where(std > 0.0, std, 1.0)
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    scores, errors = _estimate_feature_relevance(X, codes, noise_std, n_mc, seed, n_jobs)
+    scores, errors = _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs)
     return (scores, errors) if return_standard_error else scores
 
 
