@@ -90,10 +90,10 @@ def estimate_many(estimator, tasks, y=None, *, key_names=None, n_jobs=None, back
         Parallel tasks (joblib's meaning: ``None`` is 1 unless inside a
         ``joblib.parallel_backend`` context, ``-1`` all workers).
     backend : str, default=None
-        joblib backend; ``None`` uses the active ``joblib.parallel_backend``
+        The joblib backend; ``None`` uses the active ``joblib.parallel_backend``
         (for example ``"dask"``) or joblib's default (loky processes).
     verbose : int, default=0
-        joblib's progress messages.
+        Verbosity of joblib's progress messages.
 
     Returns
     -------

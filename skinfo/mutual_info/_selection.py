@@ -126,7 +126,7 @@ def sp_feature_relevance(X, y, *, noise_std=0.5, standardize=True, n_mc=10, retu
 
     See Also
     --------
-    sklearn.feature_selection.mutual_info_classif : kNN estimate of I(Y; X_j) without noise.
+    sklearn.feature_selection.mutual_info_classif : Estimate of I(Y; X_j) without noise, by kNN.
 
     Notes
     -----

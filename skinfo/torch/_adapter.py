@@ -138,14 +138,18 @@ def to_noisy_network(model, *, noise_std=None, include_output=False, random_stat
     noise_std : float, default=None
         Noise of the NoisyNetwork; ``None`` takes it from the model's
         GaussianNoise modules, which must then agree.
-    include_output, device
-        As in :func:`torch_layers`.
+    include_output : bool, default=False
+        Also propagate through the modules after the last GaussianNoise, as
+        in :func:`torch_layers`.
     random_state : int, RandomState instance or None, default=None
         Seeds the NoisyNetwork's noise.
+    device : str or torch.device, default=None
+        Where the layers run; ``None``: the parameters' device.
 
     Returns
     -------
     skinfo.NoisyNetwork
+        A network whose layers are :class:`TorchLayer` callables.
 
     Examples
     --------

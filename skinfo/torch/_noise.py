@@ -66,6 +66,7 @@ class GaussianNoise(nn.Module):
         Returns
         -------
         torch.Tensor of the shape of ``S``
+            ``S + Z``, or ``S`` itself when ``noise_enabled`` is False.
         """
         if not self.noise_enabled:
             return S
@@ -86,11 +87,20 @@ def noise_modules(model):
     Parameters
     ----------
     model : torch.nn.Module
+        The network to search, submodules included.
 
     Returns
     -------
     list of (str, GaussianNoise)
         In registration order (``model.named_modules()``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skinfo.torch import GaussianNoise, noise_modules
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2), GaussianNoise(0.1), torch.nn.Tanh())
+    >>> [(name, module.noise_std) for name, module in noise_modules(model)]
+    [('1', 0.1)]
     """
     return [(name, module) for name, module in model.named_modules() if isinstance(module, GaussianNoise)]
 
@@ -102,11 +112,23 @@ def deterministic(model):
     Parameters
     ----------
     model : torch.nn.Module
+        The network; switches set off before the block stay off after it.
 
     Yields
     ------
     model : torch.nn.Module
         The same model, noise-free inside the block.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skinfo.torch import GaussianNoise, deterministic
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2), GaussianNoise(0.1))
+    >>> with deterministic(model):
+    ...     model[1].noise_enabled
+    False
+    >>> model[1].noise_enabled
+    True
     """
     modules = [module for _, module in noise_modules(model)]
     previous = [module.noise_enabled for module in modules]
