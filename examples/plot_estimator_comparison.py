@@ -1,6 +1,6 @@
 """
 SP vs kNN vs KDE: estimating h(S + Z) against the exact value
-============================================================
+=============================================================
 
 The comparison of Goldfeld et al.'s companion paper, at gallery size. S is
 uniform on the corners of {-1, +1}^d (``"hypercube"``), or those corners plus a

@@ -59,8 +59,6 @@ KNOWN_FAILURES = {
     # skinfo/mutual_info/_bounds.py (issue 5): See Also descriptions in lower case
     ("skinfo.PairwiseEntropyBounds", "SA03"),
     ("skinfo.PairwiseMutualInformationBounds", "SA03"),
-    # skinfo/mutual_info/_selection.py (issue 6)
-    ("skinfo.mutual_info.sp_feature_relevance", "SA03"),
     # skinfo/mutual_info/_binned.py (issue 3): no Examples section
     ("skinfo.mutual_info.OutOfRangeWarning", "EX01"),
     # skinfo/datasets/_tanh.py (issue 4)
@@ -83,17 +81,6 @@ KNOWN_FAILURES = {
     ("skinfo.plotting.plot_layer_scatter", "EX01"),
     # skinfo/networks/_mlp.py (issue 4)
     ("skinfo.networks.orthonormal_retraction", "EX01"),
-    # skinfo/parallel.py (issue 6): parameter descriptions in lower case
-    ("skinfo.parallel.estimate_many", "PR08"),
-    # skinfo/torch (issue 6)
-    ("skinfo.torch.GaussianNoise.forward", "RT03"),
-    ("skinfo.torch.deterministic", "PR07"),
-    ("skinfo.torch.deterministic", "EX01"),
-    ("skinfo.torch.noise_modules", "PR07"),
-    ("skinfo.torch.noise_modules", "EX01"),
-    ("skinfo.torch.to_noisy_network", "PR03"),
-    ("skinfo.torch.to_noisy_network", "PR04"),
-    ("skinfo.torch.to_noisy_network", "RT03"),
 }
 
 
