@@ -154,3 +154,45 @@ def test_known_failures_name_public_objects():
         listed = {name for name in listed if not name.startswith("skinfo.torch.")}
     stale = sorted(listed - paths)
     assert not stale, f"KNOWN_FAILURES names objects that are not validated: {stale}"
+
+
+def _api_page_entries(text):
+    """Names listed in the autosummary blocks of docs/api.rst (relative to ``skinfo``)."""
+    entries = []
+    in_block = False
+    for line in text.splitlines():
+        if line.startswith(".. autosummary::"):
+            in_block = True
+            continue
+        if in_block:
+            stripped = line.strip()
+            if not stripped or stripped.startswith(":"):
+                continue
+            if not line.startswith("   "):
+                in_block = False
+                continue
+            entries.append(stripped)
+    return entries
+
+
+def test_api_page_lists_every_public_name():
+    """docs/api.rst documents every public class and function of the documented modules."""
+    from pathlib import Path
+
+    api_page = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
+    if not api_page.exists():
+        pytest.skip("docs/api.rst is not part of this installation")
+    documented = set()
+    for entry in _api_page_entries(api_page.read_text(encoding="utf-8")):
+        obj = importlib.import_module("skinfo")
+        for part in entry.split("."):
+            obj = getattr(obj, part)
+        documented.add(id(obj))
+    listed = [path for path, kind in PUBLIC if kind in ("class", "function")]
+    missing = sorted(path for path in listed if id(_resolve(path)) not in documented)
+    assert not missing, f"add these to docs/api.rst: {missing}"
+
+
+def _resolve(path):
+    module_name, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module_name), name)
