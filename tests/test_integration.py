@@ -313,8 +313,6 @@ def test_torch_tensors_tracking_gradients(layer, seed):
                                sp_feature_relevance(S, y, random_state=seed), rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="SPEntropy.fit hands S to sklearn's validate_data before "
-                   "skinfo's as_numpy; np.asarray refuses grad-tracking tensors and DLPack-only objects")
 @pytest.mark.parametrize("kind", ["dlpack", "torch-grad"])
 def test_sp_entropy_reads_framework_arrays(layer, seed, kind):
     S, _ = layer

@@ -128,7 +128,7 @@ def _log_mixture_density(S, T, noise_std, n_jobs):
 
 
 @validate_params(
-    {"S": ["array-like"], **_SP_CONSTRAINTS},
+    {"S": "no_validation", **_SP_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
 def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
