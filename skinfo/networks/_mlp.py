@@ -5,11 +5,19 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, _fit_context, check_is_fitted
-from ..utils.validation import check_activations, check_labels
+from ..utils._sklearn_shim import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = ["DenseLayer", "NoisyMLP", "log_spaced_epochs", "orthonormal_retraction"]
 
@@ -199,8 +207,10 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         Adam step size.
     batch_size : int, default=256
         Mini-batch size (capped at the number of training rows).
-    n_epochs : int, default=10000
-        Passes over the training data.
+    n_epochs : int, default=1000
+        Passes over the training data. The paper trains for 10^4 epochs
+        (what :func:`~skinfo.experiments.run_info_plane` and ``skinfo
+        info-plane`` use); the shorter default keeps a plain ``fit`` quick.
     checkpoints : int, array-like of int or None, default=None
         Epochs at which the weights are copied: ``None`` keeps only the
         final weights, an int ``k`` keeps about ``k`` log-spaced epochs in
@@ -263,7 +273,7 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
     }
 
     def __init__(self, hidden_layer_sizes=(10, 7, 5, 4, 3), *, activation="tanh", noise_std=0.005,
-                 learning_rate=4e-4, batch_size=256, n_epochs=10000, checkpoints=None,
+                 learning_rate=4e-4, batch_size=256, n_epochs=1000, checkpoints=None,
                  orthonormal_alpha=0.0, init_scale=1.0, random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -319,10 +329,12 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         self : NoisyMLP
             The trained network.
         """
-        X = check_activations(X, "X", ndims=(2,))
-        codes, classes = check_labels(y, X.shape[0], "y")
+        # A classifier: scikit-learn's own validation gives users the messages they know.
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
         if classes.shape[0] < 2:
-            raise ValueError(f"y must hold at least two classes; got {classes.tolist()}.")
+            raise ValueError(f"y must hold at least two classes (1 class given); got {classes.tolist()}.")
         checkpoint_epochs = self._checkpoint_epochs()
         hidden = self._hidden_sizes()
         rng = check_random_state(self.random_state)
@@ -431,11 +443,8 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         return layers
 
     def _log_proba(self, X, checkpoint):
-        X = check_activations(X, "X", ndims=(2,))
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but NoisyMLP was fitted with {self.n_features_in_} features."
-            )
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         A = X
         for layer in self.layers(checkpoint, include_output=True):
             A = layer(A)
@@ -473,7 +482,8 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[np.argmax(self._log_proba(X, checkpoint), axis=1)]
+        log_proba = self._log_proba(X, checkpoint)
+        return self.classes_[np.argmax(log_proba, axis=1)]
 
     def log_loss(self, X, y, checkpoint=None):
         """Mean cross-entropy (nats) of the noise-free network on ``(X, y)``.
