@@ -28,6 +28,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 # The repository, not an installed copy, is documented (the tests run the same way).
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "sphinxext"))
 
 import skinfo  # noqa: E402
 
@@ -191,6 +192,10 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
+    # skinfo.plotting returns pyplot-free Figures, which the matplotlib scraper
+    # cannot see; skinfo_gallery's scraper shows them (it runs first so it can
+    # tell them from pyplot's).
+    "image_scrapers": ("skinfo_gallery.figure_scraper", "matplotlib"),
     "matplotlib_animations": False,
     # An example that raises must fail the build, not become a red box.
     "abort_on_example_error": True,
