@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_info_plane_tiny_preset_writes_results_and_figures(tmp_path, capsys):
     out = tmp_path / "plane"
     status = main(["info-plane", "--preset", "tiny", "--epochs", "8", "--checkpoints", "2", "--out", str(out),
-                   "--quiet", "--seed", "1"])
+                   "--quiet", "--seed", "1", "--snapshot-epochs", "8"])
     assert status == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"info_plane.csv", "info_plane.json", "information_plane.png", "layer_curves.png",
@@ -59,6 +59,9 @@ def test_tanh_neuron_writes_results_and_figure(tmp_path, capsys):
         (["tanh-neuron", "--w-min", "5", "--w-max", "1"], "--w-min (5.0) must be below --w-max (1.0)"),
         (["tanh-neuron", "--n-mc", "1.5"], "argument --n-mc"),
         (["tanh-neuron", "--bogus"], "unrecognized arguments: --bogus"),
+        (["info-plane", "--snapshot-epochs", "1,x"], "argument --snapshot-epochs: expected comma-separated"),
+        (["info-plane", "--epochs", "100", "--checkpoints", "3", "--snapshot-epochs", "7"],
+         "snapshot_epochs [7] are not checkpoints; checkpoints are [1, 10, 100]"),
     ],
 )
 def test_bad_options_exit_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path):

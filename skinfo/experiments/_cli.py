@@ -57,6 +57,17 @@ def _n_jobs(text):
     return value
 
 
+def _epoch_list(text):
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        message = f"expected comma-separated epochs such as 1,100,10000, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive epochs, got {text!r}")
+    return values
+
+
 def _output_dir(path):
     out = Path(path)
     if out.exists() and not out.is_dir():
@@ -137,7 +148,8 @@ def _run_info_plane(args):
         noise_std=args.noise_std, activation=args.activation, learning_rate=args.learning_rate,
         batch_size=args.batch_size, n_epochs=settings["epochs"], n_checkpoints=settings["checkpoints"],
         n_replicas=settings["replicas"], n_mc=settings["n_mc"], orthonormal_alpha=args.orthonormal,
-        method=args.method, random_state=args.seed, n_jobs=args.n_jobs, verbose=not args.quiet,
+        method=args.method, snapshot_epochs=args.snapshot_epochs, random_state=args.seed, n_jobs=args.n_jobs,
+        verbose=not args.quiet,
     )
     elapsed = time.perf_counter() - start
     result.params["wall_time_s"] = round(elapsed, 2)
@@ -218,6 +230,9 @@ def add_parser(subparsers):
                        help="hidden non-linearity (default: %(default)s)")
     plane.add_argument("--orthonormal", type=_non_negative_float, default=0.0, metavar="ALPHA",
                        help="orthonormality retraction step, 0 = off (default: %(default)s)")
+    plane.add_argument("--snapshot-epochs", type=_epoch_list, default=None, metavar="E1,E2,...",
+                       help="checkpoint epochs for the scatter and cosine figures "
+                            "(default: first, middle and last checkpoint)")
     plane.add_argument("--method", choices=("auto", "dense", "tree"), default="auto",
                        help="SP mixture evaluation path (default: %(default)s)")
     plane.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")

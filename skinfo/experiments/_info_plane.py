@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from ..cluster import cosine_similarity_summary, silhouette_score
 from ..datasets import load_szt
 from ..mutual_info import NoisyMutualInformation, binned_entropy
-from ..networks import NoisyMLP, NoisyNetwork
+from ..networks import NoisyMLP, NoisyNetwork, log_spaced_epochs
 from ..utils.validation import check_noise_std, check_positive_int
 from ._results import ExperimentResult
 
@@ -263,6 +263,15 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         raise ValueError(f"test_size must be in [0, 1); got {test_size!r}.")
     if method not in ("auto", "dense", "tree"):
         raise ValueError(f"method must be one of 'auto', 'dense', 'tree'; got {method!r}.")
+    # Known before training, so a bad snapshot request fails fast.
+    epochs = log_spaced_epochs(n_epochs, n_checkpoints).tolist()
+    if snapshot_epochs is None:
+        keep = {epochs[0], epochs[len(epochs) // 2], epochs[-1]}
+    else:
+        keep = {int(e) for e in snapshot_epochs}
+        missing = sorted(keep - set(epochs))
+        if missing:
+            raise ValueError(f"snapshot_epochs {missing} are not checkpoints; checkpoints are {epochs}.")
     seed_rng = check_random_state(random_state)
     base_seed = int(seed_rng.randint(2**31 - 1))
     X, y = load_szt()
@@ -277,14 +286,6 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         batch_size=batch_size, n_epochs=n_epochs, checkpoints=n_checkpoints,
         orthonormal_alpha=orthonormal_alpha, random_state=base_seed, verbose=verbose,
     ).fit(X[train], y[train])
-    epochs = mlp.checkpoint_epochs_.tolist()
-    if snapshot_epochs is None:
-        keep = {epochs[0], epochs[len(epochs) // 2], epochs[-1]}
-    else:
-        keep = {int(e) for e in snapshot_epochs}
-        missing = sorted(keep - set(epochs))
-        if missing:
-            raise ValueError(f"snapshot_epochs {missing} are not checkpoints; checkpoints are {epochs}.")
     value_range = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
     seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
     jobs = (
