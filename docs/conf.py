@@ -51,7 +51,8 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", 
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json"]
 templates_path = ["_templates"]
 root_doc = "index"
-default_role = "math"
+# Single backticks in docstrings mean code, as in scikit-learn.
+default_role = "literal"
 
 # --- API reference ---------------------------------------------------------
 autosummary_generate = True
