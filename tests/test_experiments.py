@@ -221,3 +221,9 @@ def test_orthonormal_variant_is_named_and_runs():
 def test_info_plane_rejects_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         run_info_plane(**{"n_epochs": 2, "n_checkpoints": 1, "n_replicas": 1, **kwargs})
+
+
+@pytest.mark.slow
+def test_info_plane_does_not_depend_on_n_jobs(tiny_plane):
+    """Checkpoints draw their noise from per-checkpoint seeds, so joblib workers change nothing."""
+    assert run_info_plane(n_epochs=12, n_checkpoints=3, n_replicas=3, random_state=3, n_jobs=2) == tiny_plane
