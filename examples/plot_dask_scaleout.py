@@ -1,6 +1,6 @@
 """
 Scaling out: many checkpoints x layers on a dask.distributed cluster
-===================================================================
+====================================================================
 
 :func:`skinfo.parallel.estimate_many` fits one estimator per task (a
 checkpoint x layer replica array) through ``joblib.Parallel``. joblib chooses

@@ -1,6 +1,6 @@
 """
 skinfo estimators in scikit-learn pipelines, model selection and feature selection
-=================================================================================
+==================================================================================
 
 skinfo's estimators are scikit-learn estimators: they ``clone``, expose
 ``get_params`` / ``set_params``, and end a :class:`~sklearn.pipeline.Pipeline`

@@ -1,6 +1,6 @@
 """
 Information plane of a noisy MLP trained with PyTorch on the digits data
-=======================================================================
+========================================================================
 
 A small noisy network ``64 -> 16 -> 8 -> 10`` (tanh hidden layers, Gaussian
 noise ``N(0, 0.1^2)`` after each, as in Goldfeld et al., 2019) is trained with

@@ -196,7 +196,7 @@ def information_scorer(attribute="label_information_"):
 
     Parameters
     ----------
-    attribute : str, default="label_information_"
+    attribute : str, default="label_information\\_"
         Fitted attribute of the final estimator to return, for example
         ``"mutual_information_"`` for I(X;T).
 
