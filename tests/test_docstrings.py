@@ -53,18 +53,9 @@ IGNORED_FOR_METHODS = {"EX01"}
 # owners. The test tolerates exactly these codes for these names: a new error
 # fails, and so does a listed one that has been fixed (delete its entry).
 KNOWN_FAILURES = {
-    # skinfo/cluster/_cosine.py (issue 3): dataclass fields documented as Attributes only
-    ("skinfo.CosineSimilaritySummary", "PR01"),
-    ("skinfo.CosineSimilaritySummary", "EX01"),
-    # skinfo/mutual_info/_bounds.py (issue 5): See Also descriptions in lower case
-    ("skinfo.PairwiseEntropyBounds", "SA03"),
-    ("skinfo.PairwiseMutualInformationBounds", "SA03"),
-    # skinfo/mutual_info/_binned.py (issue 3): no Examples section
-    ("skinfo.mutual_info.OutOfRangeWarning", "EX01"),
     # skinfo/datasets/_tanh.py (issue 4)
     ("skinfo.datasets.load_tanh_neuron", "SS05"),
     # skinfo/experiments (issue 4 / 5)
-    ("skinfo.experiments.EstimatorComparison.summary", "RT03"),
     ("skinfo.experiments.ExperimentResult.to_frame", "RT03"),
     ("skinfo.experiments.ExperimentResult.where", "PR01"),
     ("skinfo.experiments.InfoPlaneResult", "PR01"),
@@ -72,7 +63,6 @@ KNOWN_FAILURES = {
     ("skinfo.experiments.InfoPlaneResult.series", "RT03"),
     ("skinfo.experiments.InfoPlaneResult.to_frame", "RT03"),
     ("skinfo.experiments.InfoPlaneResult.where", "PR01"),
-    ("skinfo.experiments.compare_estimators", "EX01"),
     ("skinfo.experiments.compression_summary", "EX01"),
     # skinfo/plotting/_info_plane.py (issue 4): no Examples section
     ("skinfo.plotting.plot_cosine_heatmaps", "EX01"),

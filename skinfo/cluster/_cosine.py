@@ -15,6 +15,24 @@ __all__ = ["CosineSimilaritySummary", "cosine_similarity_matrix", "cosine_simila
 class CosineSimilaritySummary:
     """Mean cosine similarities within and between classes.
 
+    Returned by :func:`cosine_similarity_summary`; the parameters are its
+    fields.
+
+    Parameters
+    ----------
+    within_class : float
+        Mean within-class cosine similarity.
+    between_class : float
+        Mean between-class cosine similarity.
+    gap : float
+        ``within_class - between_class``.
+    class_similarity : ndarray of shape (n_classes, n_classes)
+        Mean similarity between the members of two classes.
+    classes : ndarray of shape (n_classes,)
+        The distinct labels.
+    class_sizes : ndarray of shape (n_classes,)
+        Members per class.
+
     Attributes
     ----------
     within_class : float
@@ -32,6 +50,15 @@ class CosineSimilaritySummary:
         The distinct labels, in the order of ``class_similarity``.
     class_sizes : ndarray of shape (n_classes,)
         Members per class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo import cosine_similarity_summary
+    >>> T = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]])
+    >>> summary = cosine_similarity_summary(T, [0, 0, 1, 1])
+    >>> float(summary.within_class), float(summary.between_class), float(summary.gap)
+    (1.0, 0.0, 1.0)
     """
 
     within_class: float

@@ -54,7 +54,20 @@ _INT64_CODES = 2**63
 
 
 class OutOfRangeWarning(UserWarning):
-    """Values outside ``value_range`` were counted in the edge bins."""
+    """Values outside ``value_range`` were counted in the edge bins.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skinfo import binned_entropy
+    >>> from skinfo.mutual_info import OutOfRangeWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = binned_entropy(np.array([[0.5], [2.0]]), n_bins=2)
+    >>> any(issubclass(w.category, OutOfRangeWarning) for w in caught)
+    True
+    """
 
 
 @dataclass(frozen=True)

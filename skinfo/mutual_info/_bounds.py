@@ -300,7 +300,7 @@ class PairwiseEntropyBounds(InformationEstimator):
     See Also
     --------
     SPEntropy : Monte Carlo estimate of the same mixture entropy.
-    PairwiseMutualInformationBounds : the bounds on I(X;T) and I(Y;T).
+    PairwiseMutualInformationBounds : The bounds on I(X;T) and I(Y;T).
 
     Notes
     -----
@@ -403,8 +403,8 @@ class PairwiseMutualInformationBounds(InformationEstimator):
 
     See Also
     --------
-    NoisyMutualInformation : the SP estimate of the same quantities.
-    PairwiseEntropyBounds : the entropy bounds alone.
+    NoisyMutualInformation : The SP estimate of the same quantities.
+    PairwiseEntropyBounds : The entropy bounds alone.
 
     Examples
     --------
