@@ -208,7 +208,8 @@ def test_training_with_retraction_keeps_hidden_weights_near_orthonormal(seed):
 def test_log_spaced_epochs_are_distinct_and_end_at_n_epochs():
     epochs = log_spaced_epochs(10000, 84)
     assert epochs[0] == 1 and epochs[-1] == 10000
-    assert np.all(np.diff(epochs) > 0) and len(epochs) <= 84
+    assert np.all(np.diff(epochs) > 0) and len(epochs) == 84
+    np.testing.assert_array_equal(log_spaced_epochs(5, 9), [1, 2, 3, 4, 5])
     ratios = epochs[-10:][1:] / epochs[-10:][:-1]
     np.testing.assert_allclose(ratios, 10 ** (4 / 83), rtol=1e-3)
 

@@ -212,7 +212,7 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
     n_epochs : int, default=10000
         Training epochs.
     n_checkpoints : int, default=30
-        Log-spaced checkpoints in [1, n_epochs] (fewer if epochs run out).
+        Distinct log-spaced checkpoints in [1, n_epochs] (at most n_epochs).
     n_replicas : int, default=20
         Noisy passes per input for layers >= 2 (all are mixture centres).
     n_mc : int, default=1

@@ -25,29 +25,42 @@ _ACTIVATIONS = {"tanh", "relu"}
 
 
 def log_spaced_epochs(n_epochs, n_checkpoints):
-    """About ``n_checkpoints`` distinct epochs, log-spaced in [1, n_epochs].
+    """``n_checkpoints`` distinct epochs, log-spaced in [1, n_epochs].
+
+    Epoch ``i`` aims at ``n_epochs ** (i / (n_checkpoints - 1))``; where
+    rounding would repeat an early epoch the next one is taken instead, so
+    the count is exact (the authors' 84 checkpoints of 10^4 epochs start
+    1, 2, 3, ... and turn logarithmic after a few dozen).
 
     Parameters
     ----------
     n_epochs : int
         Last epoch (always included).
     n_checkpoints : int
-        Requested number of checkpoints; fewer are returned when the integer
-        epochs run out (early epochs are dense on a log axis).
+        Number of checkpoints; capped at ``n_epochs`` (then every epoch).
 
     Returns
     -------
-    int64 ndarray of shape (k,)
-        Sorted distinct epochs, ``k <= n_checkpoints``.
+    int64 ndarray of shape (min(n_checkpoints, n_epochs),)
+        Sorted distinct epochs.
 
     Examples
     --------
     >>> log_spaced_epochs(10000, 5).tolist()
     [1, 10, 100, 1000, 10000]
+    >>> log_spaced_epochs(100, 8).tolist()
+    [1, 2, 4, 7, 14, 27, 52, 100]
     """
+    n_checkpoints = min(int(n_checkpoints), int(n_epochs))
     if n_checkpoints == 1:
         return np.array([n_epochs], dtype=np.int64)
-    epochs = np.unique(np.rint(np.logspace(0.0, np.log10(n_epochs), n_checkpoints)).astype(np.int64))
+    targets = np.rint(np.logspace(0.0, np.log10(n_epochs), n_checkpoints)).astype(np.int64)
+    epochs = np.empty(n_checkpoints, dtype=np.int64)
+    previous = 0
+    for index, target in enumerate(targets):
+        # Room is left for the checkpoints still to come, so the last one is n_epochs.
+        previous = min(max(int(target), previous + 1), n_epochs - (n_checkpoints - 1 - index))
+        epochs[index] = previous
     return epochs
 
 
@@ -213,9 +226,9 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         info-plane`` use); the shorter default keeps a plain ``fit`` quick.
     checkpoints : int, array-like of int or None, default=None
         Epochs at which the weights are copied: ``None`` keeps only the
-        final weights, an int ``k`` keeps about ``k`` log-spaced epochs in
-        ``[1, n_epochs]``, an array keeps exactly those epochs (0 is the
-        initialisation).
+        final weights, an int ``k`` keeps ``k`` distinct log-spaced epochs
+        in ``[1, n_epochs]`` (see :func:`log_spaced_epochs`), an array keeps
+        exactly those epochs (0 is the initialisation).
     orthonormal_alpha : float, default=0.0
         Step of the orthonormality retraction ``W <- W - alpha (W W^T W - W)``
         applied to every hidden weight matrix after each Adam step; 0 turns
