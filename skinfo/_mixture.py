@@ -27,9 +27,10 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels._mixture import (
-    mixture_lse_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
+    mixture_lse_runs,
+    neighbour_runs,
     symmetric_csr,
 )
 from .utils._threads import numba_threads
@@ -43,9 +44,9 @@ _GEMM_MIN_FEATURES = 48
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
 _TREE_MAX_FILL = 0.1
-# Never build a neighbour graph of more query-centre pairs per draw than this
-# (memory); above it the dense path runs in O(block x n) memory instead.
-_TREE_MAX_PAIRS = 1 << 28
+# Never build a block graph with more links than this (memory: ~24 bytes a
+# link); above it the dense path runs in O(block x n) memory instead.
+_TREE_MAX_LINKS = 1 << 28
 _TREE_PROBE_BLOCKS = 256
 # Neighbour search stops paying in high dimension; the block kernel scales its
 # terms by the own-centre term, which must stay within exp's range.
@@ -88,9 +89,9 @@ class Groups:
 
 @dataclass(frozen=True)
 class _BlockGraph:
-    bounds: np.ndarray
-    indptr: np.ndarray
-    neighbours: np.ndarray
+    run_indptr: np.ndarray
+    run_lo: np.ndarray
+    run_hi: np.ndarray
     # Spatial (tree) order of single-centre blocks, so neighbouring centres
     # are neighbours in memory; None when blocks must keep the caller's order.
     order: np.ndarray | None
@@ -133,8 +134,8 @@ def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method, reor
         probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
         reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
         mean_reach = np.mean(reached) * np.mean(sizes)
-        pairs = mean_reach * queries.shape[0]
-        if mean_reach > _TREE_MAX_FILL * n_centres or pairs > _TREE_MAX_PAIRS:
+        graph_size = np.mean(reached) * n_blocks
+        if mean_reach > _TREE_MAX_FILL * n_centres or graph_size > _TREE_MAX_LINKS:
             return None, None
     pairs = tree.query_pairs(link, output_type="ndarray")
     if pairs.size and radii.max() > 0.0:
@@ -149,7 +150,8 @@ def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method, reor
         pairs = rank[pairs]
         block_of_centre = rank
     indptr, neighbours = symmetric_csr(n_blocks, pairs)
-    return _BlockGraph(bounds.astype(np.int64), indptr, neighbours, order), block_of_centre
+    run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
+    return _BlockGraph(run_indptr, run_lo, run_hi, order), block_of_centre
 
 
 def _dense(queries, centres, noise_std, groups):
@@ -216,8 +218,8 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
         query_block = block_of_centre[query_centre].astype(np.int64)
         if graph.order is not None:
             centres = centres[graph.order]
-        mixture_lse_blocks(
-            queries, query_block, own_term, centres, graph.bounds,
-            graph.indptr, graph.neighbours, inv_two_var, *groups.ranges(), out,
+        mixture_lse_runs(
+            queries, query_block, own_term, np.ascontiguousarray(centres.T), graph.run_indptr,
+            graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
         )
         return out, "tree"

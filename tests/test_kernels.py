@@ -11,7 +11,13 @@ from scipy.special import logsumexp
 
 from skinfo._kernels._fastexp import exp_nonpositive
 from skinfo._kernels._jit import jit
-from skinfo._kernels._mixture import mixture_lse_blocks, mixture_lse_direct, mixture_lse_gemm, symmetric_csr
+from skinfo._kernels._mixture import (
+    mixture_lse_direct,
+    mixture_lse_gemm,
+    mixture_lse_runs,
+    neighbour_runs,
+    symmetric_csr,
+)
 
 
 @jit
@@ -76,7 +82,7 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
 
 
 @given(seed=st.integers(0, 2**31), n_blocks=st.integers(1, 8), block_size=st.integers(1, 4))
-def test_block_kernel_matches_reference(seed, n_blocks, block_size):
+def test_run_kernel_matches_reference(seed, n_blocks, block_size):
     """With every block linked to every block, the one-pass block kernel equals
     the dense reference, including group ranges that cut through blocks."""
     rng = np.random.default_rng(seed)
@@ -96,8 +102,10 @@ def test_block_kernel_matches_reference(seed, n_blocks, block_size):
     cls_lo = np.minimum(lo_hi[:, 0], in_lo)
     cls_hi = np.maximum(lo_hi[:, 3], in_hi)
     out = np.empty((20, 3))
-    mixture_lse_blocks(queries, query_centre // block_size, shift, centres, bounds, indptr, neighbours,
-                       inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out)
+    runs = neighbour_runs(indptr, neighbours, bounds)
+    assert runs[1].shape == (n_blocks,)  # all blocks linked: one merged run per block
+    mixture_lse_runs(queries, query_centre // block_size, shift, np.ascontiguousarray(centres.T), *runs,
+                     inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out)
     ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
 
@@ -106,3 +114,13 @@ def test_symmetric_csr_lists_both_directions():
     indptr, neighbours = symmetric_csr(4, np.array([[0, 2], [1, 2]], dtype=np.int64))
     lists = [sorted(neighbours[indptr[a]:indptr[a + 1]]) for a in range(4)]
     assert lists == [[0, 2], [1, 2], [0, 1, 2], [3]]
+
+
+def test_neighbour_runs_merge_adjacent_blocks():
+    """Blocks 0, 1, 3 of sizes 2, 1, 2, 4 give runs [0, 3) and [5, 9)."""
+    bounds = np.array([0, 2, 3, 5, 9], dtype=np.int64)
+    indptr = np.array([0, 3, 3, 3, 3], dtype=np.int64)
+    neighbours = np.array([3, 0, 1], dtype=np.int64)
+    run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds)
+    assert list(run_indptr) == [0, 2, 2, 2, 2]
+    assert list(zip(run_lo, run_hi, strict=True)) == [(0, 3), (5, 9)]

@@ -25,7 +25,9 @@ from ._jit import jit, parallel_jit
 __all__ = [
     "mixture_lse_direct",
     "mixture_lse_gemm",
-    "mixture_lse_sparse",
+    "mixture_lse_runs",
+    "neighbour_runs",
+    "symmetric_csr",
 ]
 
 # Below this gap to the overall maximum a sub-range's terms could underflow
@@ -171,77 +173,54 @@ def mixture_lse_gemm(queries, centres, centres_t, inv_two_var, in_lo, in_hi, cls
             _reduce_row(buf, q, queries[q], centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out)
 
 
-@parallel_jit
-def mixture_lse_sparse(indptr, sq_dist, neighbours, inv_two_var, centre_input, centre_class,
-                       query_input, query_class, out):
-    """Log-sum-exp over each query's neighbour list (CSR) only.
+@jit
+def neighbour_runs(block_indptr, block_neighbours, block_bounds):
+    """Turn each block's neighbour list into sorted, merged centre ranges.
 
-    Parameters
-    ----------
-    indptr : int64 array of shape (n_queries + 1,)
-    sq_dist : float64 array of shape (n_pairs,)
-        Squared distances of the listed query-centre pairs.
-    neighbours : int64 array of shape (n_pairs,)
-        Centre index of each pair.
-    centre_input, centre_class : int64 arrays of shape (n_centres,)
-    query_input, query_class : int64 arrays of shape (n_queries,)
-        Group labels; a pair counts towards the input (class) sum when the
-        labels agree.
-    out : float64 array of shape (n_queries, 3)
+    Neighbouring blocks that are adjacent in memory (consecutive replicas, or
+    single centres in k-d tree order) become one run, so the kernel streams
+    long contiguous ranges instead of hopping between small blocks.
+
+    Returns
+    -------
+    run_indptr : int64 array of shape (n_blocks + 1,)
+    run_lo, run_hi : int64 arrays of shape (n_runs,)
+        Half-open centre range of each run.
     """
-    n_queries = indptr.shape[0] - 1
-    for q in prange(n_queries):
-        lo = indptr[q]
-        hi = indptr[q + 1]
-        m_all = -np.inf
-        m_in = -np.inf
-        m_cls = -np.inf
-        for p in range(lo, hi):
-            a = -sq_dist[p] * inv_two_var
-            j = neighbours[p]
-            m_all = max(m_all, a)
-            if centre_input[j] == query_input[q]:
-                m_in = max(m_in, a)
-            if centre_class[j] == query_class[q]:
-                m_cls = max(m_cls, a)
-        s_all = 0.0
-        s_in = 0.0
-        s_cls = 0.0
-        for p in range(lo, hi):
-            a = -sq_dist[p] * inv_two_var
-            j = neighbours[p]
-            s_all += exp_nonpositive(a - m_all)
-            if centre_input[j] == query_input[q]:
-                s_in += exp_nonpositive(a - m_in)
-            if centre_class[j] == query_class[q]:
-                s_cls += exp_nonpositive(a - m_cls)
-        out[q, 0] = m_all + math.log(s_all) if hi > lo else -np.inf
-        out[q, 1] = m_in + math.log(s_in) if m_in > -np.inf else -np.inf
-        out[q, 2] = m_cls + math.log(s_cls) if m_cls > -np.inf else -np.inf
+    n_blocks = block_indptr.shape[0] - 1
+    n_links = block_neighbours.shape[0]
+    run_lo = np.empty(n_links, dtype=np.int64)
+    run_hi = np.empty(n_links, dtype=np.int64)
+    run_indptr = np.zeros(n_blocks + 1, dtype=np.int64)
+    n_runs = 0
+    for a in range(n_blocks):
+        linked = np.sort(block_neighbours[block_indptr[a]:block_indptr[a + 1]])
+        for c in linked:
+            lo = block_bounds[c]
+            hi = block_bounds[c + 1]
+            if n_runs > run_indptr[a] and run_hi[n_runs - 1] == lo:
+                run_hi[n_runs - 1] = hi
+            else:
+                run_lo[n_runs] = lo
+                run_hi[n_runs] = hi
+                n_runs += 1
+        run_indptr[a + 1] = n_runs
+    return run_indptr, run_lo[:n_runs].copy(), run_hi[:n_runs].copy()
 
 
-@jit(inline="always")
-def _overlap_sum(query, centres, inv_two_var, shift, lo, hi):
-    """Sum of exp(a_j - shift) over centres lo:hi (partial-block path)."""
-    total = 0.0
-    for j in range(lo, hi):
-        sq = 0.0
-        for k in range(centres.shape[1]):
-            diff = query[k] - centres[j, k]
-            sq += diff * diff
-        total += exp_nonpositive(-sq * inv_two_var - shift)
-    return total
+_RUN_CHUNK = 256
 
 
 @parallel_jit
-def mixture_lse_blocks(queries, query_block, shift, centres, block_bounds, block_indptr, block_neighbours,
-                       inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
-    """Log-sum-exp over the centres of each query's neighbour blocks only.
+def mixture_lse_runs(queries, query_block, shift, centres_t, run_indptr, run_lo, run_hi,
+                     inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+    """Log-sum-exp over the centre runs reachable from each query's block only.
 
     One pass per query: terms are scaled by ``exp(-shift)`` with ``shift`` the
-    query's own-centre exponent ``-||z||^2 / 2b^2`` (clipped at -700 by the
+    query's own-centre exponent ``-||z||^2 / 2b^2`` (kept above -700 by the
     caller), so no maximum is needed: the own term keeps every sum >= ~1 and
-    no term can exceed ``exp(||z||^2 / 2b^2) <= exp(700)``.
+    no term can exceed ``exp(||z||^2 / 2b^2) <= exp(700)``.  Distances and
+    exponentials run over contiguous chunks of a run, which vectorise.
 
     Parameters
     ----------
@@ -249,52 +228,50 @@ def mixture_lse_blocks(queries, query_block, shift, centres, block_bounds, block
     query_block : int64 array of shape (n_queries,)
         Block of the centre each query was drawn around.
     shift : float64 array of shape (n_queries,)
-    centres : float64 array of shape (n_centres, n_features)
-    block_bounds : int64 array of shape (n_blocks + 1,)
-        Block ``b`` holds centres ``block_bounds[b]:block_bounds[b + 1]``.
-    block_indptr, block_neighbours : int64 arrays
-        CSR lists of the blocks whose centres can lie within the truncation
-        radius of a query of each block (the block itself included).
+    centres_t : float64 array of shape (n_features, n_centres)
+        Centres transposed (block order).
+    run_indptr, run_lo, run_hi : int64 arrays
+        From :func:`neighbour_runs`.
     inv_two_var : float
     in_lo, in_hi, cls_lo, cls_hi : int64 arrays of shape (n_queries,)
         Half-open centre ranges of each query's input and class.
     out : float64 array of shape (n_queries, 3)
     """
     n_queries, n_features = queries.shape
-    for q in prange(n_queries):
-        a = query_block[q]
-        sh = shift[q]
-        s_all = 0.0
-        s_in = 0.0
-        s_cls = 0.0
-        for p in range(block_indptr[a], block_indptr[a + 1]):
-            c = block_neighbours[p]
-            lo = block_bounds[c]
-            hi = block_bounds[c + 1]
-            block_sum = 0.0
-            for j in range(lo, hi):
-                sq = 0.0
-                for k in range(n_features):
-                    diff = queries[q, k] - centres[j, k]
-                    sq += diff * diff
-                block_sum += exp_nonpositive(-sq * inv_two_var - sh)
-            s_all += block_sum
-            # Groups are unions of whole blocks when blocks are inputs or
-            # single centres; partial overlaps are summed again, exactly.
-            for g_lo, g_hi, col in ((in_lo[q], in_hi[q], 1), (cls_lo[q], cls_hi[q], 2)):
-                o_lo = max(lo, g_lo)
-                o_hi = min(hi, g_hi)
-                if o_hi <= o_lo:
-                    continue
-                part = block_sum if (o_lo == lo and o_hi == hi) else _overlap_sum(
-                    queries[q], centres, inv_two_var, sh, o_lo, o_hi)
-                if col == 1:
-                    s_in += part
-                else:
-                    s_cls += part
-        out[q, 0] = sh + math.log(s_all) if s_all > 0.0 else -np.inf
-        out[q, 1] = sh + math.log(s_in) if s_in > 0.0 else -np.inf
-        out[q, 2] = sh + math.log(s_cls) if s_cls > 0.0 else -np.inf
+    n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
+    for chunk in prange(n_chunks):
+        buf = np.empty(_RUN_CHUNK)
+        for q in range(chunk * _QUERY_BLOCK, min(n_queries, (chunk + 1) * _QUERY_BLOCK)):
+            a = query_block[q]
+            sh = shift[q]
+            s_all = 0.0
+            s_in = 0.0
+            s_cls = 0.0
+            for p in range(run_indptr[a], run_indptr[a + 1]):
+                for start in range(run_lo[p], run_hi[p], _RUN_CHUNK):
+                    stop = min(run_hi[p], start + _RUN_CHUNK)
+                    width = stop - start
+                    for j in range(width):
+                        buf[j] = 0.0
+                    for k in range(n_features):
+                        qk = queries[q, k]
+                        for j in range(width):
+                            diff = qk - centres_t[k, start + j]
+                            buf[j] -= diff * diff
+                    for j in range(width):
+                        buf[j] = exp_nonpositive(buf[j] * inv_two_var - sh)
+                    s_all += _pairwise_sum(buf, 0, width)
+                    o_lo = max(start, in_lo[q])
+                    o_hi = min(stop, in_hi[q])
+                    if o_hi > o_lo:
+                        s_in += _pairwise_sum(buf, o_lo - start, o_hi - start)
+                    o_lo = max(start, cls_lo[q])
+                    o_hi = min(stop, cls_hi[q])
+                    if o_hi > o_lo:
+                        s_cls += _pairwise_sum(buf, o_lo - start, o_hi - start)
+            out[q, 0] = sh + math.log(s_all) if s_all > 0.0 else -np.inf
+            out[q, 1] = sh + math.log(s_in) if s_in > 0.0 else -np.inf
+            out[q, 2] = sh + math.log(s_cls) if s_cls > 0.0 else -np.inf
 
 
 @jit
