@@ -45,9 +45,9 @@ _GEMM_MIN_FEATURES = 48
 _TREE_MIN_CENTRES = 2048
 _TREE_MAX_FILL = 0.1
 # Never build a block graph with more links than this (~40 bytes a link while
-# it is built, ~1.3 GiB at the cap); above it the dense path runs in
+# it is built, ~2.5 GiB at the cap); above it the dense path runs in
 # O(block x n) memory instead.
-_TREE_MAX_LINKS = 1 << 25
+_TREE_MAX_LINKS = 1 << 26
 _TREE_PROBE_BLOCKS = 256
 # Neighbour search stops paying in high dimension; the block kernel scales its
 # terms by the own-centre term, which must stay within exp's range.
