@@ -56,13 +56,9 @@ KNOWN_FAILURES = {
     # skinfo/datasets/_tanh.py (issue 4)
     ("skinfo.datasets.load_tanh_neuron", "SS05"),
     # skinfo/experiments (issue 4 / 5)
-    ("skinfo.experiments.ExperimentResult.to_frame", "RT03"),
-    ("skinfo.experiments.ExperimentResult.where", "PR01"),
     ("skinfo.experiments.InfoPlaneResult", "PR01"),
     ("skinfo.experiments.InfoPlaneResult", "EX01"),
     ("skinfo.experiments.InfoPlaneResult.series", "RT03"),
-    ("skinfo.experiments.InfoPlaneResult.to_frame", "RT03"),
-    ("skinfo.experiments.InfoPlaneResult.where", "PR01"),
     ("skinfo.experiments.compression_summary", "EX01"),
     # skinfo/plotting/_info_plane.py (issue 4): no Examples section
     ("skinfo.plotting.plot_cosine_heatmaps", "EX01"),

@@ -17,11 +17,8 @@ kNN (Kozachenko-Leonenko) and KDE plug-in estimators see n noisy samples of
 T, which is all a generic estimator can use.
 """
 
-import csv
-import json
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -31,6 +28,7 @@ from ..entropy._sp import _estimate_sp_entropy
 from ..mutual_info._knn import _estimate_kl_entropy
 from ..testing._closed_forms import mixture_entropy_1d
 from ..utils.validation import check_noise_std, check_positive_int
+from ._results import ExperimentResult
 
 __all__ = ["EstimatorComparison", "compare_estimators", "n_grid"]
 
@@ -44,14 +42,19 @@ _KDE_CV_FOLDS = 3
 _KDE_CV_GRID = np.logspace(-1.5, 0.5, 11)
 
 
-class EstimatorComparison:
+class EstimatorComparison(ExperimentResult):
     """Tidy result of :func:`compare_estimators`.
+
+    An :class:`ExperimentResult` (CSV/JSON round trip, ``to_frame``) with a
+    :meth:`summary`.
 
     Parameters
     ----------
+    name : str
+        ``"compare-estimators"``.
     records : list of dict
         One row per (case, d, noise_std, n, repeat, estimator).
-    params : dict
+    params : dict, default=None
         The settings used.
 
     Attributes
@@ -75,55 +78,6 @@ class EstimatorComparison:
     >>> sorted({row["case"] for row in result.records})
     ['hypercube', 'mixture']
     """
-
-    def __init__(self, records, params):
-        self.records = list(records)
-        self.params = dict(params)
-
-    @property
-    def columns(self):
-        seen = {}
-        for record in self.records:
-            for key in record:
-                seen.setdefault(key, None)
-        return list(seen)
-
-    def to_csv(self, path):
-        """Write the records as CSV (None becomes an empty field).
-
-        Parameters
-        ----------
-        path : str or path-like
-            Output file.
-
-        Returns
-        -------
-        pathlib.Path
-            The file written.
-        """
-        path = Path(path)
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.columns)
-            writer.writeheader()
-            writer.writerows(self.records)
-        return path
-
-    def to_json(self, path):
-        """Write ``{"params": ..., "records": [...]}`` as JSON.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Output file.
-
-        Returns
-        -------
-        pathlib.Path
-            The file written.
-        """
-        path = Path(path)
-        path.write_text(json.dumps({"params": self.params, "records": self.records}, indent=1))
-        return path
 
     def summary(self):
         """Mean absolute error (nats) per case, d, noise level, estimator at the largest n.
@@ -336,4 +290,4 @@ def compare_estimators(*, dims=(5, 10, 15), noise_stds=(0.05, 0.1, 0.2), n_max=1
         "estimators": list(estimators), "spread": spread, "n_mc": n_mc, "kde_n_max": kde_n_max,
         "repeats": repeats, "random_state": random_state if isinstance(random_state, int) else None,
     }
-    return EstimatorComparison(records, params)
+    return EstimatorComparison("compare-estimators", records, params)

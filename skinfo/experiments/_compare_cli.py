@@ -66,7 +66,8 @@ def run(args):
         **settings, spread=args.spread, repeats=args.repeats, random_state=args.seed, n_jobs=args.n_jobs,
         progress=lambda message: print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True),
     )
-    csv_path = result.to_csv(args.out / "compare_estimators.csv")
+    csv_path = args.out / "compare_estimators.csv"
+    result.to_csv(csv_path)
     result.to_json(args.out / "compare_estimators.json")
     print(f"{'case':<10} {'d':>3} {'noise':>6} {'n':>7} {'estimator':<9} {'error (nats)':>12}")
     for row in result.summary():

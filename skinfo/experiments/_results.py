@@ -91,6 +91,11 @@ class ExperimentResult:
     def where(self, **conditions):
         """The records matching every ``column=value`` condition.
 
+        Parameters
+        ----------
+        **conditions
+            ``column=value`` pairs that a record must all match.
+
         Returns
         -------
         list of dict
@@ -192,6 +197,7 @@ class ExperimentResult:
         Returns
         -------
         pandas.DataFrame
+            One row per record, one column per key.
         """
         try:
             import pandas as pd
