@@ -27,6 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels._mixture import (
+    greedy_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
@@ -53,6 +54,10 @@ _TREE_PROBE_BLOCKS = 256
 # terms by the own-centre term, which must stay within exp's range.
 _TREE_MAX_FEATURES = 64
 _MAX_SHIFT = 700.0
+# Radius of the blocks cut from tree-ordered centres, in noise stds: larger
+# blocks shrink the graph but loosen the block bound (the truncation stays
+# exact either way); 5-8 was fastest in benchmarks/bench_sp.py.
+_BLOCK_RADIUS_STDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,6 @@ class _BlockGraph:
     run_indptr: np.ndarray
     run_lo: np.ndarray
     run_hi: np.ndarray
-    # Spatial (tree) order of single-centre blocks, so neighbouring centres
-    # are neighbours in memory; None when blocks must keep the caller's order.
-    order: np.ndarray | None
 
 
 def _block_geometry(centres, bounds):
@@ -107,15 +109,9 @@ def _block_geometry(centres, bounds):
     return centroids, radii, block_of_centre
 
 
-def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method, reorder):
-    """Build the block graph, or return None when the dense path is better.
-
-    With ``reorder`` (single-centre blocks and no group ranges to keep), the
-    blocks are renumbered in the k-d tree's leaf order.
-    """
+def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method):
+    """Build the block graph, or return None when the dense path is better."""
     n_centres = centres.shape[0]
-    if method == "auto" and (n_centres < _TREE_MIN_CENTRES or centres.shape[1] > _TREE_MAX_FEATURES):
-        return None, None
     noise_norm = np.sqrt(np.sum((queries - centres[query_centre]) ** 2, axis=1))
     if np.max(noise_norm) ** 2 / (2.0 * noise_std**2) > _MAX_SHIFT:
         if method == "tree":
@@ -143,16 +139,9 @@ def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method, reor
         gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
         pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
     pairs = pairs.astype(np.int64, copy=False).reshape(-1, 2)
-    order = None
-    if reorder:
-        order = tree.indices.astype(np.int64)
-        rank = np.empty_like(order)
-        rank[order] = np.arange(n_blocks, dtype=np.int64)
-        pairs = rank[pairs]
-        block_of_centre = rank
     indptr, neighbours = symmetric_csr(n_blocks, pairs)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
-    return _BlockGraph(run_indptr, run_lo, run_hi, order), block_of_centre
+    return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
 
 
 def _dense(queries, centres, noise_std, groups):
@@ -200,27 +189,40 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
     method : str
         The path taken, ``"dense"`` or ``"tree"``.
     """
-    reorder = groups is None and blocks is None
+    free_order = groups is None and blocks is None
     if groups is None:
         groups = Groups.none(queries.shape[0])
     n_centres = centres.shape[0]
     with numba_threads(n_jobs):
         graph = None
-        if method != "dense" and query_centre is not None:
-            bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
+        eligible = method == "tree" or (
+            method == "auto" and n_centres >= _TREE_MIN_CENTRES and centres.shape[1] <= _TREE_MAX_FEATURES
+        )
+        if eligible and query_centre is not None:
+            tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
+            if free_order:
+                # No ranges to keep: visit centres in k-d tree order and cut
+                # them into compact blocks, so neighbours are contiguous in
+                # memory and the block graph stays small.
+                order = cKDTree(centres).indices.astype(np.int64)
+                rank = np.empty_like(order)
+                rank[order] = np.arange(n_centres, dtype=np.int64)
+                tree_centres = centres[order]
+                tree_query_centre = rank[query_centre]
+                bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
+            elif bounds is None:
+                bounds = np.arange(n_centres + 1, dtype=np.int64)
             graph, block_of_centre = _plan_blocks(
-                queries, centres, noise_std, query_centre, bounds, method, reorder
+                queries, tree_centres, noise_std, tree_query_centre, bounds, method
             )
         if graph is None:
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
-        own_term = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
-        query_block = block_of_centre[query_centre].astype(np.int64)
-        if graph.order is not None:
-            centres = centres[graph.order]
+        own_term = -np.sum((queries - tree_centres[tree_query_centre]) ** 2, axis=1) * inv_two_var
+        query_block = block_of_centre[tree_query_centre].astype(np.int64)
         mixture_lse_runs(
-            queries, query_block, own_term, np.ascontiguousarray(centres.T), graph.run_indptr,
+            queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
             graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
         )
         return out, "tree"

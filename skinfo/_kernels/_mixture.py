@@ -308,3 +308,32 @@ def symmetric_csr(n_nodes, pairs):
         neighbours[fill[c]] = a
         fill[c] += 1
     return indptr, neighbours
+
+
+@jit
+def greedy_blocks(points, radius):
+    """Cut ``points`` (in a spatially coherent order) into consecutive blocks
+    whose members all lie within ``radius`` of the block's first point.
+
+    Returns
+    -------
+    bounds : int64 array of shape (n_blocks + 1,)
+    """
+    n_points, n_features = points.shape
+    bounds = np.empty(n_points + 1, dtype=np.int64)
+    bounds[0] = 0
+    n_blocks = 0
+    anchor = 0
+    limit = radius * radius
+    for i in range(1, n_points):
+        sq = 0.0
+        for k in range(n_features):
+            diff = points[i, k] - points[anchor, k]
+            sq += diff * diff
+        if sq > limit:
+            n_blocks += 1
+            bounds[n_blocks] = i
+            anchor = i
+    n_blocks += 1
+    bounds[n_blocks] = n_points
+    return bounds[: n_blocks + 1].copy()
