@@ -22,11 +22,9 @@ def to_base(value_in_nats, base):
 class InformationEstimator(BaseEstimator):
     """Base for estimators whose ``score`` returns an information quantity.
 
-    Subclasses implement ``fit`` and name the fitted attribute that ``score``
-    re-estimates on new data in ``_score_attribute``.
+    Subclasses implement ``fit`` and ``_score(X, y)``, which re-estimates the
+    headline quantity on new data with the fitted settings.
     """
-
-    _score_attribute = None
 
     def score(self, X, y=None):
         """Re-estimate the headline quantity on ``X`` with the fitted settings.

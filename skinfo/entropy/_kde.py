@@ -222,7 +222,6 @@ class KDEEntropy(InformationEstimator):
     """
 
     _parameter_constraints = dict(_KDE_CONSTRAINTS)
-    _score_attribute = "entropy_"
 
     def __init__(self, bandwidth="scott", *, leave_one_out=True, cv=5, base=None, n_jobs=None):
         self.bandwidth = bandwidth

@@ -319,7 +319,6 @@ class PairwiseEntropyBounds(InformationEstimator):
     """
 
     _parameter_constraints = dict(_BOUNDS_CONSTRAINTS)
-    _score_attribute = "entropy_upper_"
 
     def __init__(self, noise_std=0.1, *, base=None, n_jobs=None):
         self.noise_std = noise_std
@@ -417,7 +416,6 @@ class PairwiseMutualInformationBounds(InformationEstimator):
     """
 
     _parameter_constraints = dict(_BOUNDS_CONSTRAINTS)
-    _score_attribute = "mutual_information_upper_"
 
     def __init__(self, noise_std=0.1, *, base=None, n_jobs=None):
         self.noise_std = noise_std

@@ -289,7 +289,6 @@ class KLEntropy(InformationEstimator):
     """
 
     _parameter_constraints = dict(_KL_CONSTRAINTS)
-    _score_attribute = "entropy_"
 
     def __init__(self, k=3, *, metric="euclidean", base=None, random_state=None, n_jobs=None):
         self.k = k
@@ -374,7 +373,6 @@ class KSGMutualInformation(InformationEstimator):
     """
 
     _parameter_constraints = dict(_KNN_CONSTRAINTS)
-    _score_attribute = "mutual_information_"
 
     def __init__(self, k=3, *, base=None, random_state=None, n_jobs=None):
         self.k = k
