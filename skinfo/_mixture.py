@@ -13,8 +13,9 @@ reported log-sum-exp is low by at most ``log(1 + tol) <= tol``
 (``tol = 1e-12`` nats).  The own centre belongs to every group a query is
 scored against, so the bound holds for the input and class sums too.
 
-Centres are handled in contiguous blocks (an input's replicas, or single
-centres) with centroid ``mu`` and radius ``rho``; block ``c`` is visited from
+Centres are handled in contiguous blocks (an input's replicas, or runs of
+centres in k-d tree order cut at radius 5 noise stds) with centroid ``mu``
+and radius ``rho``; block ``c`` is visited from
 block ``a`` when ``||mu_a - mu_c|| <= max_q(R_q + ||z_q||) + rho_a + rho_c``,
 which by the triangle inequality includes every centre within ``R_q`` of any
 query drawn in block ``a``.  The block graph comes from
