@@ -52,22 +52,7 @@ IGNORED_FOR_METHODS = {"EX01"}
 # Known failures in files the docs issue does not own, reported to their
 # owners. The test tolerates exactly these codes for these names: a new error
 # fails, and so does a listed one that has been fixed (delete its entry).
-KNOWN_FAILURES = {
-    # skinfo/datasets/_tanh.py (issue 4)
-    ("skinfo.datasets.load_tanh_neuron", "SS05"),
-    # skinfo/experiments (issue 4 / 5)
-    ("skinfo.experiments.InfoPlaneResult", "PR01"),
-    ("skinfo.experiments.InfoPlaneResult", "EX01"),
-    ("skinfo.experiments.InfoPlaneResult.series", "RT03"),
-    ("skinfo.experiments.compression_summary", "EX01"),
-    # skinfo/plotting/_info_plane.py (issue 4): no Examples section
-    ("skinfo.plotting.plot_cosine_heatmaps", "EX01"),
-    ("skinfo.plotting.plot_information_plane", "EX01"),
-    ("skinfo.plotting.plot_layer_curves", "EX01"),
-    ("skinfo.plotting.plot_layer_scatter", "EX01"),
-    # skinfo/networks/_mlp.py (issue 4)
-    ("skinfo.networks.orthonormal_retraction", "EX01"),
-}
+KNOWN_FAILURES = set()
 
 
 def _is_skinfo(obj):

@@ -12,7 +12,7 @@ TANH_NEURON_INPUTS = np.array([-3.0, -1.0, 1.0, 3.0])
 
 
 def load_tanh_neuron(n_samples=None, *, random_state=None):
-    """Inputs of the single tanh neuron, X uniform on {-3, -1, 1, 3}.
+    """Return the inputs of the single tanh neuron, X uniform on {-3, -1, 1, 3}.
 
     Parameters
     ----------

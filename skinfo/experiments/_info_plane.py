@@ -59,17 +59,45 @@ class InfoPlaneResult(ExperimentResult):
     silhouette, cosine_gap, train_accuracy, test_accuracy, train_loss,
     test_loss`` (information and losses in nats).
 
+    Parameters
+    ----------
+    name : str
+        Experiment name (``"info-plane"`` or ``"info-plane-orthonormal"``).
+    records : list of dict
+        One dict per (epoch, layer) row, with at least ``epoch``, ``layer``
+        and the columns to be read.
+    params : dict, default=None
+        The settings that produced the records.
+    snapshots : dict of int to list of ndarray of shape (4096, d_l), default=None
+        Noise-free activations of every hidden layer at the snapshot epochs
+        (not written by ``to_json``/``to_csv``); ``None`` stores none.
+    labels : ndarray of shape (4096,), default=None
+        The task's labels, for colouring the snapshots.
+    model : NoisyMLP, default=None
+        The trained network with its checkpoints (not serialised).
+    train_indices : ndarray of int, default=None
+        Rows of :func:`~skinfo.datasets.load_szt` used for training.
+    test_indices : ndarray of int, default=None
+        Rows of :func:`~skinfo.datasets.load_szt` used for testing.
+
     Attributes
     ----------
-    snapshots : dict of int to list of ndarray of shape (4096, d_l)
-        Noise-free activations of every hidden layer at the snapshot epochs
-        (not written by ``to_json``/``to_csv``).
-    labels : ndarray of shape (4096,)
-        The task's labels, for colouring the snapshots.
-    model : NoisyMLP or None
-        The trained network with its checkpoints (not serialised).
-    train_indices, test_indices : ndarray of int or None
-        Rows of :func:`~skinfo.datasets.load_szt` used for training and testing.
+    epochs : list of int
+        Sorted checkpoint epochs.
+    layers : list of int
+        Sorted hidden-layer indices (1-based).
+
+    Examples
+    --------
+    >>> from skinfo.experiments import InfoPlaneResult
+    >>> records = [{"epoch": e, "layer": layer, "mi_x": 8.0 - 0.5 * k * layer, "mi_y": 0.1 * k}
+    ...            for layer in (1, 2) for k, e in enumerate((1, 10, 100))]
+    >>> result = InfoPlaneResult("demo", records, {"noise_std": 0.01})
+    >>> result.epochs, result.layers
+    ([1, 10, 100], [1, 2])
+    >>> epochs, mi_x = result.series(2, "mi_x")
+    >>> epochs.tolist(), mi_x.tolist()
+    ([1, 10, 100], [8.0, 7.0, 6.0])
     """
 
     def __init__(self, name, records, params=None, snapshots=None, labels=None, model=None,
@@ -104,7 +132,9 @@ class InfoPlaneResult(ExperimentResult):
         Returns
         -------
         epochs : ndarray of shape (n_checkpoints,)
-        values : ndarray of shape (n_checkpoints,)
+            The checkpoint epochs, increasing.
+        values : float64 ndarray of shape (n_checkpoints,)
+            The column's values at those epochs (NaN where missing).
         """
         rows = sorted(self.where(layer=layer), key=lambda r: r["epoch"])
         return (np.array([r["epoch"] for r in rows]),
@@ -125,8 +155,17 @@ def compression_summary(result, key="mi_x"):
     -------
     list of dict
         One dict per layer with ``layer, width, first, peak, peak_epoch,
-        final, fall`` where ``fall = (peak - final) / peak`` (0 when the
-        peak is not positive) and ``rose = peak > first``.
+        final, fall, rose`` where ``fall = (peak - final) / peak`` (0 when
+        the peak is not positive) and ``rose = peak > first``.
+
+    Examples
+    --------
+    >>> from skinfo.experiments import InfoPlaneResult, compression_summary
+    >>> records = [{"epoch": e, "layer": 1, "width": 3, "mi_x": v}
+    ...            for e, v in ((1, 8.0), (10, 8.3), (100, 7.5))]
+    >>> (row,) = compression_summary(InfoPlaneResult("demo", records))
+    >>> row["peak"], row["peak_epoch"], row["final"], round(row["fall"], 3), row["rose"]
+    (8.3, 10, 7.5, 0.096, True)
     """
     rows = []
     for layer in result.layers:

@@ -155,6 +155,18 @@ def orthonormal_retraction(W, alpha):
     -------
     ndarray of shape (d_in, d_out)
         ``W`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo.networks import orthonormal_retraction
+    >>> W = np.array([[1.2, 0.0], [0.0, 0.9], [0.0, 0.0]])
+    >>> orthonormal_retraction(W, 0.25) is W
+    True
+    >>> for _ in range(50):
+    ...     _ = orthonormal_retraction(W, 0.25)
+    >>> np.allclose(W.T @ W, np.eye(2))
+    True
     """
     W -= alpha * (W @ (W.T @ W) - W)
     return W

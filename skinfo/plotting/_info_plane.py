@@ -34,6 +34,16 @@ def plot_information_plane(result, *, layers=None, ax=None):
     -------
     matplotlib.figure.Figure
         The figure holding the plot.
+
+    Examples
+    --------
+    >>> from skinfo.experiments import InfoPlaneResult
+    >>> from skinfo.plotting import plot_information_plane
+    >>> records = [{"epoch": e, "layer": layer, "mi_x": 8.0 - 0.5 * k * layer, "mi_y": 0.1 * k}
+    ...            for layer in (1, 2) for k, e in enumerate((1, 10, 100))]
+    >>> fig = plot_information_plane(InfoPlaneResult("demo", records, {"noise_std": 0.01}))
+    >>> len(fig.axes)  # the plane and its epoch colorbar
+    2
     """
     from matplotlib import colormaps
     from matplotlib.colors import LogNorm
@@ -76,6 +86,16 @@ def plot_layer_curves(result, *, layers=None):
     -------
     matplotlib.figure.Figure
         Two panels: I(X;T_l) and H(Bin T_l), one curve per layer.
+
+    Examples
+    --------
+    >>> from skinfo.experiments import InfoPlaneResult
+    >>> from skinfo.plotting import plot_layer_curves
+    >>> records = [{"epoch": e, "layer": layer, "mi_x": 8.0 - 0.5 * k * layer, "mi_x_se": 0.01,
+    ...             "binned_entropy": 7.0 - k} for layer in (1, 2) for k, e in enumerate((1, 10, 100))]
+    >>> fig = plot_layer_curves(InfoPlaneResult("demo", records))
+    >>> len(fig.axes), fig.axes[0].get_xscale()
+    (2, 'log')
     """
     fig = _new_figure(10.0, 4.0)
     left, right = fig.subplots(1, 2, sharey=True)
@@ -116,6 +136,18 @@ def plot_layer_scatter(result, layer=None, *, epochs=None):
     -------
     matplotlib.figure.Figure
         One panel per epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo.experiments import InfoPlaneResult
+    >>> from skinfo.plotting import plot_layer_scatter
+    >>> rng = np.random.default_rng(0)
+    >>> snapshots = {e: [rng.uniform(-1, 1, size=(8, w)) for w in (4, 2)] for e in (1, 100)}
+    >>> result = InfoPlaneResult("demo", [], snapshots=snapshots, labels=np.repeat([0, 1], 4))
+    >>> fig = plot_layer_scatter(result)  # layer 2, the last of width 2 or 3
+    >>> [ax.get_title() for ax in fig.axes]
+    ['T2, epoch 1', 'T2, epoch 100']
     """
     if not result.snapshots:
         raise ValueError("result has no activation snapshots to plot.")
@@ -167,6 +199,18 @@ def plot_cosine_heatmaps(result, layer=None, *, epochs=None, max_inputs=512, ran
     -------
     matplotlib.figure.Figure
         One heatmap per epoch, inputs sorted by class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo.experiments import InfoPlaneResult
+    >>> from skinfo.plotting import plot_cosine_heatmaps
+    >>> rng = np.random.default_rng(0)
+    >>> snapshots = {e: [rng.uniform(-1, 1, size=(8, w)) for w in (4, 2)] for e in (1, 100)}
+    >>> result = InfoPlaneResult("demo", [], snapshots=snapshots, labels=np.repeat([0, 1], 4))
+    >>> fig = plot_cosine_heatmaps(result)
+    >>> len(fig.axes)  # two heatmaps and the shared colorbar
+    3
     """
     if not result.snapshots:
         raise ValueError("result has no activation snapshots to plot.")
