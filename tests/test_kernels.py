@@ -12,6 +12,7 @@ from scipy.special import logsumexp
 from skinfo._kernels._fastexp import exp_nonpositive
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
+    greedy_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
@@ -124,3 +125,17 @@ def test_neighbour_runs_merge_adjacent_blocks():
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds)
     assert list(run_indptr) == [0, 2, 2, 2, 2]
     assert list(zip(run_lo, run_hi, strict=True)) == [(0, 3), (5, 9)]
+
+
+@given(seed=st.integers(0, 2**31), n_points=st.integers(1, 60), radius=st.floats(0.0, 2.0))
+def test_greedy_blocks_cover_points_within_radius(seed, n_points, radius):
+    """Blocks are contiguous, cover every point once, and every member lies
+    within ``radius`` of its block's first point (the block bound relies on it)."""
+    points = np.random.default_rng(seed).normal(size=(n_points, 3))
+    bounds = greedy_blocks(points, radius)
+    assert bounds[0] == 0 and bounds[-1] == n_points
+    assert np.all(np.diff(bounds) >= 1)
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        assert np.all(np.sum((points[lo:hi] - points[lo]) ** 2, axis=1) <= radius**2)
+        if hi < n_points:  # a block ends only where the next point is too far
+            assert np.sum((points[hi] - points[lo]) ** 2) > radius**2
