@@ -1,8 +1,8 @@
 """scikit-learn's estimator checks over every estimator skinfo exports.
 
 Estimators are found automatically: every public class in ``skinfo`` that
-derives from ``sklearn.base.BaseEstimator``.  Expected failures are listed
-with the reason.
+derives from ``sklearn.base.BaseEstimator``; every one must construct with its
+defaults and pass every check.
 """
 
 import inspect
@@ -28,20 +28,6 @@ def _all_estimators():
 
 ESTIMATORS = _all_estimators()
 
-# Checks that cannot hold for a principled reason, per estimator class name.
-EXPECTED_FAILURES = {}
-
-
-def _instances():
-    for cls in ESTIMATORS:
-        try:
-            yield cls()
-        except TypeError:  # estimators with required arguments provide a default instance
-            yield cls._test_instance()
-
-
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
 
 
 def test_core_estimators_are_discovered():
@@ -49,7 +35,7 @@ def test_core_estimators_are_discovered():
     assert {"SPEntropy", "NoisyMutualInformation"} <= names
 
 
-@parametrize_with_checks(list(_instances()), expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks([cls() for cls in ESTIMATORS])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -58,10 +44,7 @@ def test_sklearn_compatible(estimator, check):
 def test_clone_and_pipeline(cls, rng):
     """clone keeps parameters; a Pipeline's score is the final estimator's score
     of the transformed data."""
-    try:
-        est = cls(random_state=0) if "random_state" in cls().get_params() else cls()
-    except TypeError:
-        est = cls._test_instance()
+    est = cls(random_state=0) if "random_state" in cls().get_params() else cls()
     cloned = clone(est)
     assert cloned.get_params() == est.get_params()
     X = rng.normal(size=(60, 3))

@@ -7,7 +7,6 @@ beside Numba's threads on the same cores made such a kernel 30x slower here.
 """
 
 import contextlib
-import os
 
 import numba
 from threadpoolctl import ThreadpoolController
@@ -59,10 +58,3 @@ def numba_threads(n_jobs=None):
     finally:
         numba.set_num_threads(previous)
 
-
-def cpu_count():
-    """Cores available to this process."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
