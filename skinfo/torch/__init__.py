@@ -10,6 +10,10 @@ names raises an ``ImportError`` that says how to install it.
   arrays (forward hooks, ``torch.no_grad()``, batched).
 * :func:`sample_replicas` gives the (m, r, d) replica arrays that
   :class:`skinfo.NoisyMutualInformation` takes.
+* :class:`InfoPlaneRecorder` records the information plane of a training
+  loop at checkpoint epochs.
+* :func:`torch_mixture_log_sum_exp` evaluates the SP mixture with torch on
+  the tensors' device.
 * :func:`torch_layers` / :func:`to_noisy_network` plug a torch model's layers
   into :class:`skinfo.NoisyNetwork`.
 """
@@ -18,6 +22,7 @@ import importlib.util
 
 __all__ = [
     "GaussianNoise",
+    "InfoPlaneRecorder",
     "TorchLayer",
     "deterministic",
     "noise_modules",
@@ -25,12 +30,15 @@ __all__ = [
     "sample_replicas",
     "to_noisy_network",
     "torch_layers",
+    "torch_mixture_log_sum_exp",
 ]
 
 if importlib.util.find_spec("torch") is not None:
     from ._adapter import TorchLayer, to_noisy_network, torch_layers
+    from ._mixture import torch_mixture_log_sum_exp
     from ._noise import GaussianNoise, deterministic, noise_modules
     from ._propagate import sample_replicas
+    from ._recorder import InfoPlaneRecorder
     from ._record import record_activations
 else:
 
