@@ -164,6 +164,14 @@ def _n_inputs(X):
     return int(shape[0])
 
 
+def _probe(function, probe, what):
+    try:
+        return function(probe)
+    except (TypeError, ValueError, RuntimeError, IndexError) as exc:
+        raise ValueError(f"{what}(X[:{len(probe)}]) failed, so X does not fit the network "
+                         f"(X has shape {np.shape(probe)[1:]} per input): {exc}") from exc
+
+
 class InfoPlaneRecorder:
     """Information plane of a training run: call :meth:`record` once per epoch.
 
@@ -305,14 +313,16 @@ class InfoPlaneRecorder:
         self._setup(n_inputs, y, noise_std, epochs, n_epochs, scores, estimator, n_bins, value_range,
                     snapshot_epochs, random_state, verbose)
         probe = X[: min(2, n_inputs)]
-        available = list(self._checked_output(replicas(probe), None, "replicas", probe_rows=len(probe)))
+        available = list(self._checked_output(_probe(replicas, probe, "replicas"), None, "replicas",
+                                              probe_rows=len(probe)))
         self.layers_ = _check_layers(layers, available)
         self.noise_std_ = _check_noise(noise_std, self.layers_)
         if self._needs_activations:
             if activations is None:
                 raise ValueError("scores and snapshot_epochs need the noise-free activations; give "
                                  "activations=callable X -> {layer: (m, d) array}.")
-            self._checked_output(activations(probe), self.layers_, "activations", probe_rows=len(probe))
+            self._checked_output(_probe(activations, probe, "activations"), self.layers_, "activations",
+                                 probe_rows=len(probe))
         self._start_result()
 
     # -- set-up shared with the torch recorder -------------------------------------------------

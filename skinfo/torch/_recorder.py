@@ -55,9 +55,10 @@ class InfoPlaneRecorder(_FunctionRecorder):
         epoch 0 plus ``k`` log-spaced epochs in ``[1, n_epochs]``.
     n_epochs : int, default=None
         Last epoch of training; when given, epochs beyond it are rejected.
-    scores : sequence of {"binned_entropy", "silhouette", "cosine_gap"}, default=("binned_entropy", "silhouette", "cosine_gap")
+    scores : sequence of {"binned_entropy", "silhouette", "cosine_gap"} or None, default=None
         Scores of the noise-free activations (see
         :class:`skinfo.InfoPlaneRecorder`); clustering scores need ``y``.
+        ``None``: all three with ``y``, ``("binned_entropy",)`` without.
     estimator : NoisyMutualInformation, default=None
         Template cloned per (checkpoint, layer) with the layer's
         ``noise_std`` and a derived ``random_state``; ``None`` uses
@@ -138,7 +139,7 @@ class InfoPlaneRecorder(_FunctionRecorder):
     """
 
     def __init__(self, model, X, y=None, *, layers=None, n_replicas=20, noise_std=None, epochs,
-                 n_epochs=None, scores=("binned_entropy", "silhouette", "cosine_gap"), estimator=None,
+                 n_epochs=None, scores=None, estimator=None,
                  n_bins=30, value_range=(-1.0, 1.0), snapshot_epochs=None, batch_size=4096, device=None,
                  random_state=None, verbose=False):
         if not isinstance(model, torch.nn.Module):
@@ -148,6 +149,8 @@ class InfoPlaneRecorder(_FunctionRecorder):
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.device = device
         X = _as_input_tensor(X, model, device)
+        if scores is None:
+            scores = ("binned_entropy",) if y is None else ("binned_entropy", "silhouette", "cosine_gap")
         self.X = X
         self._setup(_n_inputs(X), y, noise_std, epochs, n_epochs, scores, estimator, n_bins, value_range,
                     snapshot_epochs, random_state, verbose)
