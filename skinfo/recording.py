@@ -69,8 +69,9 @@ def _check_epochs(epochs, n_epochs):
     if n_epochs is not None:
         late = [e for e in epochs if e > n_epochs]
         if late:
-            raise ValueError(f"epochs {late!r} are beyond n_epochs={n_epochs}; checkpoints must be in "
-                             f"[0, {n_epochs}].")
+            raise ValueError(
+                f"epochs {late!r} are beyond n_epochs={n_epochs}; checkpoints must be in [0, {n_epochs}]."
+            )
     if len(set(epochs)) != len(epochs):
         raise ValueError(f"epochs must not repeat; got {epochs!r}.")
     return sorted(epochs)
@@ -96,15 +97,20 @@ def _check_layers(layers, available):
     labels = list(mapping.values())
     if len(set(labels)) != len(labels):
         raise ValueError(f"layer labels must be distinct; got {labels!r}.")
-    bad_labels = [label for label in labels
-                  if isinstance(label, bool) or not isinstance(label, (str, numbers.Integral))]
+    bad_labels = [
+        label for label in labels if isinstance(label, bool) or not isinstance(label, (str, numbers.Integral))
+    ]
     if bad_labels:
-        raise TypeError(f"layer labels must be str or int (they become the 'layer' column); got {bad_labels!r}.")
+        raise TypeError(
+            f"layer labels must be str or int (they become the 'layer' column); got {bad_labels!r}."
+        )
     if available is not None:
         missing = [name for name in mapping if name not in available]
         if missing:
-            raise ValueError(f"layers {missing!r} are not layers of the model; available: "
-                             f"{', '.join(map(repr, available))}.")
+            raise ValueError(
+                f"layers {missing!r} are not layers of the model; available: "
+                f"{', '.join(map(repr, available))}."
+            )
     return mapping
 
 
@@ -113,8 +119,10 @@ def _check_noise(noise_std, layers, default=None):
     if isinstance(noise_std, Mapping):
         unknown = [name for name in noise_std if name not in layers]
         if unknown:
-            raise ValueError(f"noise_std names layers {unknown!r} that are not recorded; recorded layers "
-                             f"are {list(layers)!r}.")
+            raise ValueError(
+                f"noise_std names layers {unknown!r} that are not recorded; recorded layers "
+                f"are {list(layers)!r}."
+            )
         out = {}
         for name in layers:
             if name in noise_std:
@@ -127,8 +135,10 @@ def _check_noise(noise_std, layers, default=None):
     if noise_std is None:
         missing = [name for name in layers if default is None or default.get(name) is None]
         if missing:
-            raise ValueError(f"noise_std is needed for layers {missing!r}, which are not noise modules; "
-                             "give noise_std (a float or a per-layer dict).")
+            raise ValueError(
+                f"noise_std is needed for layers {missing!r}, which are not noise modules; "
+                "give noise_std (a float or a per-layer dict)."
+            )
         return {name: default[name] for name in layers}
     value = check_noise_std(noise_std)
     return dict.fromkeys(layers, value)
@@ -168,8 +178,10 @@ def _probe(function, probe, what):
     try:
         return function(probe)
     except (TypeError, ValueError, RuntimeError, IndexError) as exc:
-        raise ValueError(f"{what}(X[:{len(probe)}]) failed, so X does not fit the network "
-                         f"(X has shape {np.shape(probe)[1:]} per input): {exc}") from exc
+        raise ValueError(
+            f"{what}(X[:{len(probe)}]) failed, so X does not fit the network "
+            f"(X has shape {np.shape(probe)[1:]} per input): {exc}"
+        ) from exc
 
 
 class InfoPlaneRecorder:
@@ -294,41 +306,91 @@ class InfoPlaneRecorder:
     True
     """
 
-    def __init__(self, replicas, X, y=None, *, activations=None, layers=None, noise_std, epochs,
-                 n_epochs=None, scores=(), estimator=None, n_bins=30, value_range=(-1.0, 1.0),
-                 snapshot_epochs=None, random_state=None, verbose=False):
+    def __init__(
+        self,
+        replicas,
+        X,
+        y=None,
+        *,
+        activations=None,
+        layers=None,
+        noise_std,
+        epochs,
+        n_epochs=None,
+        scores=(),
+        estimator=None,
+        n_bins=30,
+        value_range=(-1.0, 1.0),
+        snapshot_epochs=None,
+        random_state=None,
+        verbose=False,
+    ):
         if not callable(replicas):
-            raise TypeError(f"replicas must be a callable X -> {{layer: (m, r, d) array}}; got "
-                            f"{type(replicas).__name__}.")
+            raise TypeError(
+                f"replicas must be a callable X -> {{layer: (m, r, d) array}}; got {type(replicas).__name__}."
+            )
         if hasattr(replicas, "named_modules") and hasattr(replicas, "parameters"):
-            raise TypeError("replicas is a torch module; use skinfo.torch.InfoPlaneRecorder(model, X, y, ...) "
-                            "for PyTorch models.")
+            raise TypeError(
+                "replicas is a torch module; use skinfo.torch.InfoPlaneRecorder(model, X, y, ...) "
+                "for PyTorch models."
+            )
         if activations is not None and not callable(activations):
-            raise TypeError(f"activations must be a callable X -> {{layer: (m, d) array}} or None; got "
-                            f"{type(activations).__name__}.")
+            raise TypeError(
+                f"activations must be a callable X -> {{layer: (m, d) array}} or None; got "
+                f"{type(activations).__name__}."
+            )
         self._replicas_fn = replicas
         self._activations_fn = activations
         self.X = X
         n_inputs = _n_inputs(X)
-        self._setup(n_inputs, y, noise_std, epochs, n_epochs, scores, estimator, n_bins, value_range,
-                    snapshot_epochs, random_state, verbose)
+        self._setup(
+            n_inputs,
+            y,
+            noise_std,
+            epochs,
+            n_epochs,
+            scores,
+            estimator,
+            n_bins,
+            value_range,
+            snapshot_epochs,
+            random_state,
+            verbose,
+        )
         probe = X[: min(2, n_inputs)]
-        available = list(self._checked_output(_probe(replicas, probe, "replicas"), None, "replicas",
-                                              probe_rows=len(probe)))
+        available = list(
+            self._checked_output(_probe(replicas, probe, "replicas"), None, "replicas", probe_rows=len(probe))
+        )
         self.layers_ = _check_layers(layers, available)
         self.noise_std_ = _check_noise(noise_std, self.layers_)
         if self._needs_activations:
             if activations is None:
-                raise ValueError("scores and snapshot_epochs need the noise-free activations; give "
-                                 "activations=callable X -> {layer: (m, d) array}.")
-            self._checked_output(_probe(activations, probe, "activations"), self.layers_, "activations",
-                                 probe_rows=len(probe))
+                raise ValueError(
+                    "scores and snapshot_epochs need the noise-free activations; give "
+                    "activations=callable X -> {layer: (m, d) array}."
+                )
+            self._checked_output(
+                _probe(activations, probe, "activations"), self.layers_, "activations", probe_rows=len(probe)
+            )
         self._start_result()
 
     # -- set-up shared with the torch recorder -------------------------------------------------
 
-    def _setup(self, n_inputs, y, noise_std, epochs, n_epochs, scores, estimator, n_bins, value_range,
-               snapshot_epochs, random_state, verbose):
+    def _setup(
+        self,
+        n_inputs,
+        y,
+        noise_std,
+        epochs,
+        n_epochs,
+        scores,
+        estimator,
+        n_bins,
+        value_range,
+        snapshot_epochs,
+        random_state,
+        verbose,
+    ):
         self.n_inputs_ = n_inputs
         self._codes = None if y is None else check_labels(y, n_inputs, "y")[0]
         self.epochs_ = _check_epochs(epochs, n_epochs)
@@ -347,7 +409,9 @@ class InfoPlaneRecorder:
         snapshot_epochs = [] if snapshot_epochs is None else list(snapshot_epochs)
         missing = sorted(set(snapshot_epochs) - set(self.epochs_))
         if missing:
-            raise ValueError(f"snapshot_epochs {missing!r} are not checkpoints; checkpoints are {self.epochs_}.")
+            raise ValueError(
+                f"snapshot_epochs {missing!r} are not checkpoints; checkpoints are {self.epochs_}."
+            )
         self.snapshot_epochs = sorted(set(snapshot_epochs))
         self._needs_activations = bool(self.scores or self.snapshot_epochs)
         self.random_state_ = _base_seed(random_state)
@@ -367,9 +431,12 @@ class InfoPlaneRecorder:
             "layers": {str(name): label for name, label in self.layers_.items()},
             "scores": list(self.scores),
             "random_state": self.random_state_,
-            **{f"estimator_{k}": v for k, v in self.estimator.get_params().items()
-               if k not in ("noise_std", "random_state")
-               and (v is None or isinstance(v, (numbers.Number, str)))},
+            **{
+                f"estimator_{k}": v
+                for k, v in self.estimator.get_params().items()
+                if k not in ("noise_std", "random_state")
+                and (v is None or isinstance(v, (numbers.Number, str)))
+            },
             **self._extra_params(),
         }
         labels = None if self._codes is None else self._codes.copy()
@@ -394,8 +461,10 @@ class InfoPlaneRecorder:
             array = np.asarray(output[name])
             if array.ndim not in ndims or array.shape[0] != rows:
                 want = "(m, r, d) or (m, d)" if what == "replicas" else "(m, d)"
-                raise ValueError(f"{what}(X)[{name!r}] must have shape {want} with m = {rows} inputs; "
-                                 f"got shape {array.shape}.")
+                raise ValueError(
+                    f"{what}(X)[{name!r}] must have shape {want} with m = {rows} inputs; "
+                    f"got shape {array.shape}."
+                )
             out[name] = array
         return out
 
@@ -490,8 +559,9 @@ class InfoPlaneRecorder:
         T = np.asarray(T, dtype=np.float64).reshape(self.n_inputs_, -1)
         out = {}
         if "binned_entropy" in self.scores:
-            out["binned_entropy"] = float(binned_entropy(T, self.n_bins, value_range=self.value_range,
-                                                         out_of_range="clip"))
+            out["binned_entropy"] = float(
+                binned_entropy(T, self.n_bins, value_range=self.value_range, out_of_range="clip")
+            )
         # A layer collapsed onto one point has no cluster structure to score.
         collapsed = np.ptp(T, axis=0).max() == 0.0
         if "silhouette" in self.scores:

@@ -60,13 +60,19 @@ def hand_loop(net, X, y, epochs, seed, n_epochs, scores=True):
             for name in ("h1", "h2"):
                 est = NoisyMutualInformation(noise_std=NOISE_STD, random_state=int(rng.integers(SEED_LIMIT)))
                 est.fit(replicas[name], y)
-                row = {"mi_x": est.mutual_information_, "mi_x_se": est.standard_error_,
-                       "mi_y": est.label_information_, "mi_y_se": est.label_standard_error_}
+                row = {
+                    "mi_x": est.mutual_information_,
+                    "mi_x_se": est.standard_error_,
+                    "mi_y": est.label_information_,
+                    "mi_y_se": est.label_standard_error_,
+                }
                 if scores:
                     T = acts[name]
-                    row.update(binned_entropy=binned_entropy(T, 30, value_range=(-1.0, 1.0)),
-                               silhouette=silhouette_score(T, y),
-                               cosine_gap=cosine_similarity_summary(T, y).gap)
+                    row.update(
+                        binned_entropy=binned_entropy(T, 30, value_range=(-1.0, 1.0)),
+                        silhouette=silhouette_score(T, y),
+                        cosine_gap=cosine_similarity_summary(T, y).gap,
+                    )
                 out[epoch, name] = row
         net.train_step()
     return out
@@ -81,9 +87,16 @@ def test_recorder_equals_hand_written_loop(rng, data, seed):
     net = ToyNet(rng)
     net.replicas(X[:2])  # the recorder probes once at construction; keep the call counts aligned
     net.n_calls = 0
-    recorder = InfoPlaneRecorder(net.replicas, X, y, activations=net.activations, noise_std=NOISE_STD,
-                                 epochs=epochs, scores=("binned_entropy", "silhouette", "cosine_gap"),
-                                 random_state=seed)
+    recorder = InfoPlaneRecorder(
+        net.replicas,
+        X,
+        y,
+        activations=net.activations,
+        noise_std=NOISE_STD,
+        epochs=epochs,
+        scores=("binned_entropy", "silhouette", "cosine_gap"),
+        random_state=seed,
+    )
     net.n_calls = 0
     for epoch in range(6):
         added = recorder.record(epoch, note=f"e{epoch}")
@@ -120,8 +133,15 @@ def test_records_depend_only_on_seed_and_epoch(rng, data, seed):
 def test_labels_and_per_layer_noise(rng, data, seed):
     X, y = data
     net = ToyNet(rng)
-    recorder = InfoPlaneRecorder(net.replicas, X, y, layers={"h2": "out", "h1": 1},
-                                 noise_std={"h1": 0.2, "h2": 0.5}, epochs=[0], random_state=seed)
+    recorder = InfoPlaneRecorder(
+        net.replicas,
+        X,
+        y,
+        layers={"h2": "out", "h1": 1},
+        noise_std={"h1": 0.2, "h2": 0.5},
+        epochs=[0],
+        random_state=seed,
+    )
     (first, second) = recorder.record(0)
     assert (first["layer"], second["layer"]) == ("out", 1)
     assert recorder.noise_std_ == {"h2": 0.5, "h1": 0.2}
@@ -152,8 +172,9 @@ def test_int_epochs_are_log_spaced_from_zero(rng, data):
 def test_snapshots_keep_noise_free_activations(rng, data):
     X, y = data
     net = ToyNet(rng)
-    recorder = InfoPlaneRecorder(net.replicas, X, y, activations=net.activations, noise_std=0.1,
-                                 epochs=[0, 1], snapshot_epochs=[1])
+    recorder = InfoPlaneRecorder(
+        net.replicas, X, y, activations=net.activations, noise_std=0.1, epochs=[0, 1], snapshot_epochs=[1]
+    )
     recorder.record(0)
     net.train_step()
     recorder.record(1)
@@ -214,11 +235,20 @@ def test_bad_inputs_fail_at_construction(rng, data):
         InfoPlaneRecorder(net.replicas, X, y[:-1], noise_std=0.1, epochs=[0])
     with pytest.raises(ValueError, match="n_inputs >= 1"):
         InfoPlaneRecorder(net.replicas, X[:0], None, noise_std=0.1, epochs=[0])
-    with pytest.raises(ValueError, match=r"replicas\(X\[:2\]\) failed"):  # the probe call fails inside the user's function
+    with pytest.raises(
+        ValueError, match=r"replicas\(X\[:2\]\) failed"
+    ):  # the probe call fails inside the user's function
         InfoPlaneRecorder(net.replicas, X[:, :2], y, noise_std=0.1, epochs=[0])
     with pytest.raises(ValueError, match="score the clustering by label"):
-        InfoPlaneRecorder(net.replicas, X, None, activations=net.activations, scores=("cosine_gap",),
-                          noise_std=0.1, epochs=[0])
+        InfoPlaneRecorder(
+            net.replicas,
+            X,
+            None,
+            activations=net.activations,
+            scores=("cosine_gap",),
+            noise_std=0.1,
+            epochs=[0],
+        )
     with pytest.raises(TypeError, match="callable"):
         InfoPlaneRecorder(np.zeros(3), X, y, noise_std=0.1, epochs=[0])
 

@@ -353,10 +353,12 @@ def test_recorder_equals_hand_written_loop(seed, rng):
     for epoch in range(5):
         if epoch in epochs:
             seeds = np.random.default_rng([seed, epoch])
-            replicas = sample_replicas(model, X, 4, list(layers), random_state=int(seeds.integers(SEED_LIMIT)))
+            replica_seed = int(seeds.integers(SEED_LIMIT))
+            replicas = sample_replicas(model, X, 4, list(layers), random_state=replica_seed)
             for name, label in layers.items():
-                est = NoisyMutualInformation(noise_std=NOISE_STD, n_mc=3,
-                                             random_state=int(seeds.integers(SEED_LIMIT))).fit(replicas[name], y)
+                est_seed = int(seeds.integers(SEED_LIMIT))
+                est = NoisyMutualInformation(noise_std=NOISE_STD, n_mc=3, random_state=est_seed)
+                est.fit(replicas[name], y)
                 expected[epoch, label] = (est.mutual_information_, est.standard_error_,
                                           est.label_information_, est.label_standard_error_)
         recorder.record(epoch, train_step=epoch)
@@ -496,8 +498,10 @@ def test_torch_mixture_separated_clusters_underflow(rng):
     assert np.all(expected[:, 2] < expected[:, 0] - 1000)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
     # plain reference for the far column
-    far = np.array([np.logaddexp.reduce(-np.sum((q - centres[8 * o:8 * o + 8]) ** 2, axis=1) / (2 * noise_std**2))
-                    for q, o in zip(queries, other, strict=True)])
+    far = np.array([
+        np.logaddexp.reduce(-np.sum((q - centres[8 * o:8 * o + 8]) ** 2, axis=1) / (2 * noise_std**2))
+        for q, o in zip(queries, other, strict=True)
+    ])
     np.testing.assert_allclose(got[:, 2], far, rtol=1e-12)
 
 

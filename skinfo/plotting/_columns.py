@@ -28,7 +28,9 @@ class ResultTable:
     def __init__(self, result, required, what):
         records = getattr(result, "records", None)
         if records is None:
-            raise TypeError(f"{what} needs an ExperimentResult (records of dicts); got {type(result).__name__}.")
+            raise TypeError(
+                f"{what} needs an ExperimentResult (records of dicts); got {type(result).__name__}."
+            )
         self.result = result
         self.records = records
         missing = [key for key in required if not self.has(key)]

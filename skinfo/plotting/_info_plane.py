@@ -128,9 +128,10 @@ def plot_layer_curves(result, *, layers=None, panels=("mi_x", "binned_entropy"),
         "layer")``).
     layers : sequence of (int or str), dict, or None, default=None
         Layers to draw; a dict maps each to its legend label. ``None``: all.
-    panels : sequence of {"mi_x", "mi_y", "binned_entropy", "silhouette", "cosine_gap"}, default=("mi_x", "binned_entropy")
-        One panel per column, left to right; a column the result lacks
-        drops its panel.
+    panels : sequence of str, default=("mi_x", "binned_entropy")
+        Columns among ``"mi_x"``, ``"mi_y"``, ``"binned_entropy"``,
+        ``"silhouette"``, ``"cosine_gap"``: one panel each, left to right; a
+        column the result lacks drops its panel.
     x : str, default="epoch"
         Column on the horizontal axis: ``"epoch"``, ``"mi_x"`` (scores
         against I(X;T), bias-corrected when possible) or any numeric column

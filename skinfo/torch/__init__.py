@@ -38,8 +38,8 @@ if importlib.util.find_spec("torch") is not None:
     from ._mixture import torch_mixture_log_sum_exp
     from ._noise import GaussianNoise, deterministic, noise_modules
     from ._propagate import sample_replicas
-    from ._recorder import InfoPlaneRecorder
     from ._record import record_activations
+    from ._recorder import InfoPlaneRecorder
 else:
 
     def __getattr__(name):

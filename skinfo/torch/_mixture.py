@@ -33,8 +33,9 @@ def _fold(running, logits):
     return torch.logaddexp(running, torch.logsumexp(logits, dim=1))
 
 
-def torch_mixture_log_sum_exp(queries, centres, noise_std, groups, *, device=None, dtype=torch.float64,
-                              block_size=2048):
+def torch_mixture_log_sum_exp(
+    queries, centres, noise_std, groups, *, device=None, dtype=torch.float64, block_size=2048
+):
     """Log-sum-exp of ``-||t - c_j||^2 / (2 noise_std^2)`` per query: all, input and class centres.
 
     Parameters

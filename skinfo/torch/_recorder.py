@@ -138,10 +138,27 @@ class InfoPlaneRecorder(_FunctionRecorder):
     ['binned_entropy', 'cosine_gap', 'epoch', 'layer', 'mi_x', 'mi_x_se']
     """
 
-    def __init__(self, model, X, y=None, *, layers=None, n_replicas=20, noise_std=None, epochs,
-                 n_epochs=None, scores=None, estimator=None,
-                 n_bins=30, value_range=(-1.0, 1.0), snapshot_epochs=None, batch_size=4096, device=None,
-                 random_state=None, verbose=False):
+    def __init__(
+        self,
+        model,
+        X,
+        y=None,
+        *,
+        layers=None,
+        n_replicas=20,
+        noise_std=None,
+        epochs,
+        n_epochs=None,
+        scores=None,
+        estimator=None,
+        n_bins=30,
+        value_range=(-1.0, 1.0),
+        snapshot_epochs=None,
+        batch_size=4096,
+        device=None,
+        random_state=None,
+        verbose=False,
+    ):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
         self.model = model
@@ -152,15 +169,31 @@ class InfoPlaneRecorder(_FunctionRecorder):
         if scores is None:
             scores = ("binned_entropy",) if y is None else ("binned_entropy", "silhouette", "cosine_gap")
         self.X = X
-        self._setup(_n_inputs(X), y, noise_std, epochs, n_epochs, scores, estimator, n_bins, value_range,
-                    snapshot_epochs, random_state, verbose)
+        self._setup(
+            _n_inputs(X),
+            y,
+            noise_std,
+            epochs,
+            n_epochs,
+            scores,
+            estimator,
+            n_bins,
+            value_range,
+            snapshot_epochs,
+            random_state,
+            verbose,
+        )
         # Unknown names or layers=None without noise modules: ValueError listing the modules.
-        names = list(_resolve_layers(model, None if layers is None else
-                                     [layers] if isinstance(layers, str) else list(layers)))
+        names = list(
+            _resolve_layers(
+                model, None if layers is None else [layers] if isinstance(layers, str) else list(layers)
+            )
+        )
         self.layers_ = _check_layers(layers, names)
         modules = dict(model.named_modules())
-        own_noise = {name: modules[name].noise_std for name in self.layers_
-                     if isinstance(modules[name], GaussianNoise)}
+        own_noise = {
+            name: modules[name].noise_std for name in self.layers_ if isinstance(modules[name], GaussianNoise)
+        }
         self.noise_std_ = _check_noise(noise_std, self.layers_, own_noise)
         self._probe()
         self._start_result()
@@ -171,8 +204,7 @@ class InfoPlaneRecorder(_FunctionRecorder):
     def _probe(self):
         """One noise-free pass of two inputs: X fits the model and every layer runs once."""
         try:
-            record_activations(self.model, self.X[:2], list(self.layers_), batch_size=2,
-                               device=self.device)
+            record_activations(self.model, self.X[:2], list(self.layers_), batch_size=2, device=self.device)
         except RuntimeError as exc:
             raise ValueError(
                 f"X of shape {tuple(self.X.shape)} does not fit the model (a forward pass of its first "
@@ -180,10 +212,18 @@ class InfoPlaneRecorder(_FunctionRecorder):
             ) from exc
 
     def _sample(self, seed):
-        replicas = sample_replicas(self.model, self.X, self.n_replicas, list(self.layers_),
-                                   random_state=seed, batch_size=self.batch_size, device=self.device)
+        replicas = sample_replicas(
+            self.model,
+            self.X,
+            self.n_replicas,
+            list(self.layers_),
+            random_state=seed,
+            batch_size=self.batch_size,
+            device=self.device,
+        )
         return {name: np.asarray(S) for name, S in replicas.items()}
 
     def _deterministic(self):
-        return record_activations(self.model, self.X, list(self.layers_), batch_size=self.batch_size,
-                                  device=self.device)
+        return record_activations(
+            self.model, self.X, list(self.layers_), batch_size=self.batch_size, device=self.device
+        )
