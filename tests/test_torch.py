@@ -13,6 +13,7 @@ from skinfo.torch import (  # noqa: E402
     GaussianNoise,
     TorchLayer,
     deterministic,
+    noise_modules,
     record_activations,
     sample_replicas,
     to_noisy_network,
@@ -519,3 +520,77 @@ def test_torch_mixture_empty_ranges_and_tensor_input(rng):
         torch_mixture_log_sum_exp(queries, centres[:, :1], 0.5, Groups.none(4))
     with pytest.raises(ValueError, match="noise_std"):
         torch_mixture_log_sum_exp(queries, centres, 0.0, Groups.none(4))
+
+
+# ---------------------------------------------------------------------------
+# Lightning callback
+
+
+@pytest.mark.slow
+def test_lightning_callback_records_like_the_plain_loop(seed, rng):
+    """Trainer + callback gives the records of recorder.record(0..n) around the same training."""
+    pl = pytest.importorskip("lightning.pytorch")
+    from skinfo.torch import InfoPlaneCallback, InfoPlaneRecorder
+
+    X = rng.normal(size=(32, 5))
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.body = make_mlp(seed)
+            # Training noise from the modules' own generators: Lightning's data loading draws
+            # from torch's global RNG, the plain loop does not.
+            for k, (_, module) in enumerate(noise_modules(self.body)):
+                module.generator = torch.Generator().manual_seed(seed + k)
+
+        def forward(self, x):
+            return self.body(x)
+
+        def training_step(self, batch, _):
+            loss = torch.nn.functional.cross_entropy(self(batch[0]), batch[1])
+            self.log("train_loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.3)
+
+    def loader():
+        data = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+        return torch.utils.data.DataLoader(data, batch_size=32)  # one full batch: no shuffling order
+
+    arguments = {"layers": {"body.2": "T1", "body.5": "T2"}, "n_replicas": 3, "epochs": [0, 1, 3],
+                 "scores": (), "random_state": seed}
+    net = Net()
+    recorder = InfoPlaneRecorder(net, X, y, **arguments)
+    trainer = pl.Trainer(max_epochs=3, callbacks=[InfoPlaneCallback(recorder, extra_metrics=("train_loss",))],
+                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, accelerator="cpu", deterministic=True)
+    trainer.fit(net, loader())
+    assert recorder.result_.epochs == [0, 1, 3]
+    assert recorder.result_.where(epoch=0)[0]["train_loss"] is None
+    assert recorder.result_.where(epoch=3)[0]["train_loss"] > 0
+
+    # The same training by hand (full-batch SGD from the same initial weights).
+    plain = Net()
+    by_hand = InfoPlaneRecorder(plain, X, y, **arguments)
+    optimizer = torch.optim.SGD(plain.parameters(), lr=0.3)
+    for epoch in range(4):
+        by_hand.record(epoch)
+        if epoch < 3:
+            plain.train()
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(plain(torch.from_numpy(X)), torch.from_numpy(y)).backward()
+            optimizer.step()
+    for got, want in zip(recorder.result_.records, by_hand.result_.records, strict=True):
+        assert (got["epoch"], got["layer"]) == (want["epoch"], want["layer"])
+        np.testing.assert_allclose(got["mi_x"], want["mi_x"], rtol=1e-12)
+        np.testing.assert_allclose(got["mi_y"], want["mi_y"], rtol=1e-12)
+
+
+def test_lightning_callback_needs_a_recorder():
+    pytest.importorskip("lightning.pytorch")
+    from skinfo.torch import InfoPlaneCallback
+
+    with pytest.raises(TypeError, match="InfoPlaneRecorder"):
+        InfoPlaneCallback(object())
