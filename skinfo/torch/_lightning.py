@@ -79,11 +79,27 @@ class InfoPlaneCallback(Callback):
         return {name: (float(metrics[name]) if name in metrics else None) for name in self.extra_metrics}
 
     def on_train_start(self, trainer, pl_module):
-        """Record epoch 0 (the untrained network) when training starts from scratch."""
+        """Record epoch 0 (the untrained network) when training starts from scratch.
+
+        Parameters
+        ----------
+        trainer : lightning.pytorch.Trainer
+            The running trainer.
+        pl_module : lightning.pytorch.LightningModule
+            The module being trained (the recorder's model).
+        """
         if trainer.is_global_zero and trainer.current_epoch == 0:
             self.recorder.record(0, **self._extra(trainer))
 
     def on_train_epoch_end(self, trainer, pl_module):
-        """Record after each training epoch, numbered by the epochs done."""
+        """Record after each training epoch, numbered by the epochs done.
+
+        Parameters
+        ----------
+        trainer : lightning.pytorch.Trainer
+            The running trainer.
+        pl_module : lightning.pytorch.LightningModule
+            The module being trained (the recorder's model).
+        """
         if trainer.is_global_zero:
             self.recorder.record(trainer.current_epoch + 1, **self._extra(trainer))

@@ -63,7 +63,7 @@ def torch_mixture_log_sum_exp(
     Returns
     -------
     ndarray of shape (n_queries, 3)
-        float64 columns: log-sum-exp over all centres, over the query's input
+        Float64 columns: log-sum-exp over all centres, over the query's input
         range and over its class range (``-inf`` for an empty range). The
         values of ``mixture_log_sum_exp(..., method="dense")[0]``.
 
