@@ -594,3 +594,19 @@ def test_lightning_callback_needs_a_recorder():
 
     with pytest.raises(TypeError, match="InfoPlaneRecorder"):
         InfoPlaneCallback(object())
+
+
+def test_torch_mixture_masked_paths_equal_numba(rng, monkeypatch):
+    """Many distinct class ranges (masked fold) and long input ranges (folded, not gathered)."""
+    import skinfo.torch._mixture as torch_mixture
+    from skinfo._mixture import mixture_log_sum_exp
+
+    monkeypatch.setattr(torch_mixture, "_MAX_GATHER_WIDTH", 0)
+    n_inputs, n_replicas, noise_std = 90, 2, 0.3
+    codes = np.arange(n_inputs)  # one class per input: 90 distinct class ranges
+    centres = rng.normal(size=(n_inputs * n_replicas, 4))
+    queries = centres[::n_replicas] + noise_std * rng.normal(size=(n_inputs, 4))
+    groups = groups_for(n_inputs, n_replicas, codes, 1)
+    expected, _ = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense")
+    got = torch_mixture.torch_mixture_log_sum_exp(queries, centres, noise_std, groups, block_size=50)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)

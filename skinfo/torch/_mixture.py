@@ -17,6 +17,13 @@ from .._mixture import _GEMM_MIN_FEATURES
 
 __all__ = ["torch_mixture_log_sum_exp"]
 
+# Inputs' ranges (an input's replicas) up to this long are gathered per query;
+# longer ones are folded block by block like the class ranges.
+_MAX_GATHER_WIDTH = 1024
+_GATHER_ELEMENTS = 1 << 22
+# Query blocks with more distinct class ranges than this are masked instead of sliced.
+_MAX_DISTINCT_RANGES = 64
+
 
 def _as_tensor(array, name, device, dtype):
     if isinstance(array, torch.Tensor):
@@ -31,6 +38,51 @@ def _as_tensor(array, name, device, dtype):
 def _fold(running, logits):
     """Running log-sum-exp per row, updated with one block of exponents (-inf allowed)."""
     return torch.logaddexp(running, torch.logsumexp(logits, dim=1))
+
+
+def _distinct_ranges(lo, hi):
+    """The few distinct (lo, hi) ranges of a query block, or None when there are many."""
+    pairs = torch.unique(torch.stack([lo, hi], dim=1), dim=0)
+    if pairs.shape[0] > _MAX_DISTINCT_RANGES:
+        return None
+    return [tuple(pair) for pair in pairs.tolist() if pair[1] > pair[0]]
+
+
+def _fold_ranges(running, column, logits, lo, hi, distinct, c0, c1, centre_index):
+    """Fold the block's centres inside each query's [lo, hi) into ``running[:, column]``.
+
+    Few distinct ranges (classes): slice the block per range, no masking.
+    Many: mask the centres outside each query's range with -inf.
+    """
+    if distinct is None:
+        if not bool(((lo < c1) & (hi > c0)).any()):
+            return
+        index = centre_index[c0:c1]
+        inside = (index >= lo[:, None]) & (index < hi[:, None])
+        running[:, column] = _fold(running[:, column], logits.masked_fill(~inside, -torch.inf))
+        return
+    for range_lo, range_hi in distinct:
+        first, last = max(range_lo, c0), min(range_hi, c1)
+        if first >= last:
+            continue
+        rows = (lo == range_lo) & (hi == range_hi)
+        part = logits[rows, first - c0 : last - c0]
+        running[rows, column] = _fold(running[rows, column], part)
+
+
+def _gathered_lse(block, centres, lo, hi, width, inv_two_var):
+    """Log-sum-exp over each query's own short range [lo, hi), by exact differences."""
+    offsets = torch.arange(width, device=block.device)
+    valid = offsets < (hi - lo)[:, None]
+    index = torch.where(valid, lo[:, None] + offsets, 0)
+    logits = torch.full(valid.shape, -torch.inf, dtype=block.dtype, device=block.device)
+    # Chunk the queries so the (queries, width, d) differences stay small.
+    step = max(1, _GATHER_ELEMENTS // max(1, width * block.shape[1]))
+    for start in range(0, block.shape[0], step):
+        rows = slice(start, start + step)
+        diff = block[rows, None, :] - centres[index[rows]]
+        logits[rows] = torch.where(valid[rows], -(diff * diff).sum(dim=2) * inv_two_var, -torch.inf)
+    return torch.logsumexp(logits, dim=1)
 
 
 def torch_mixture_log_sum_exp(
@@ -98,16 +150,21 @@ def torch_mixture_log_sum_exp(
     centre_sq = (centres * centres).sum(dim=1)
     # Like the Numba path: exact differences in low dimension, matrix products above.
     direct = queries.shape[1] < _GEMM_MIN_FEATURES
-    ranges = [torch.from_numpy(r).to(device) for r in groups.ranges()]
+    in_lo, in_hi, cls_lo, cls_hi = (torch.from_numpy(r).to(device) for r in groups.ranges())
     out = torch.full((n_queries, 3), -torch.inf, dtype=dtype, device=device)
     centre_index = torch.arange(n_centres, device=device)
+    in_width = int((in_hi - in_lo).max()) if n_queries else 0
+    gather_inputs = in_width <= _MAX_GATHER_WIDTH
 
     for q0 in range(0, n_queries, block_size):
         q1 = min(q0 + block_size, n_queries)
         block = queries[q0:q1]
         block_sq = (block * block).sum(dim=1, keepdim=True)
-        bounds = [r[q0:q1, None] for r in ranges]
         running = out[q0:q1]
+        folds = [(2, cls_lo[q0:q1], cls_hi[q0:q1])]
+        if not gather_inputs:
+            folds.append((1, in_lo[q0:q1], in_hi[q0:q1]))
+        folds = [(column, lo, hi, _distinct_ranges(lo, hi)) for column, lo, hi in folds]
         for c0 in range(0, n_centres, block_size):
             c1 = min(c0 + block_size, n_centres)
             if direct:
@@ -117,11 +174,8 @@ def torch_mixture_log_sum_exp(
                 squared = (block_sq + centre_sq[c0:c1] - 2.0 * block @ centres[c0:c1].T).clamp_(min=0.0)
             logits = squared.mul_(-inv_two_var)
             running[:, 0] = _fold(running[:, 0], logits)
-            index = centre_index[c0:c1]
-            for column, (lo, hi) in ((1, bounds[:2]), (2, bounds[2:])):
-                # Skip a block no query's range reaches (an input's replicas touch one or two).
-                if not bool(((lo < c1) & (hi > c0)).any()):
-                    continue
-                inside = (index >= lo) & (index < hi)
-                running[:, column] = _fold(running[:, column], logits.masked_fill(~inside, -torch.inf))
+            for column, lo, hi, distinct in folds:
+                _fold_ranges(running, column, logits, lo, hi, distinct, c0, c1, centre_index)
+        if gather_inputs:
+            running[:, 1] = _gathered_lse(block, centres, in_lo[q0:q1], in_hi[q0:q1], in_width, inv_two_var)
     return out.to("cpu", torch.float64).numpy()
