@@ -121,5 +121,7 @@ def epoch_axis(ax, epochs):
     """Log epochs; symlog (linear below 1) when epoch 0 is present, so it stays on the axis."""
     if np.min(epochs) <= 0:
         ax.set_xscale("symlog", linthresh=1.0, linscale=0.5)
+        # Autoscale margins would reach into the (empty) negative side.
+        ax.set_xlim(-0.2, max(float(np.max(epochs)), 1.0) * 1.3)
     else:
         ax.set_xscale("log")
