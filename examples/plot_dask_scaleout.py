@@ -29,11 +29,11 @@ the deep layers saturate, their noisy replicas cluster and I(X;T) falls.
 """
 
 import joblib
-import matplotlib.pyplot as plt
 import numpy as np
 
 from skinfo import NoisyMutualInformation, NoisyNetwork
 from skinfo.parallel import estimate_many
+from skinfo.plotting import plot_layer_curves
 
 SEED = 0
 NOISE_STD = 0.1
@@ -84,15 +84,8 @@ except ImportError:
     for record in result.records:
         print(record["gain"], record["layer"], round(record["mutual_information"], 2))
 
-fig, ax = plt.subplots(figsize=(6, 4))
-for layer in (1, 2, 3):
-    rows = result.where(layer=layer)
-    ax.errorbar([r["gain"] for r in rows], [r["mutual_information"] for r in rows],
-                yerr=[2 * r["standard_error"] for r in rows], marker="o", capsize=3, label=f"T{layer}")
-ax.axhline(np.log(len(X)), ls=":", color="k", lw=1, label="log m")
-ax.set_xscale("log", base=2)
-ax.set_xlabel("weight gain (stand-in for training progress)")
-ax.set_ylabel("I(X; T) [nats]")
-ax.legend()
-fig.tight_layout()
-plt.show()
+# %%
+# The plotting helpers read estimate_many's columns (``mutual_information``,
+# ``standard_error``, ...) directly; here against the gain instead of epochs,
+# I(X;T_l) with a +-2 SE band and I(Y;T_l).
+fig = plot_layer_curves(result, panels=("mi_x", "mi_y"), x="gain", xscale="log")

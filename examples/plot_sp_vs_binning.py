@@ -22,9 +22,6 @@ layer falls, its binned entropy falls and its clustering scores rise — the
 three curves measure the same geometric event.
 """
 
-import matplotlib.pyplot as plt
-import numpy as np
-
 from skinfo.experiments import compression_summary, run_info_plane
 from skinfo.plotting import plot_information_plane, plot_layer_curves
 
@@ -36,31 +33,18 @@ result = run_info_plane(n_epochs=300, n_checkpoints=8, n_replicas=4, random_stat
 # Both are at most ``log 4096 = 8.32`` nats. H(Bin T_l) equals
 # I(X; Bin T_l) for a deterministic layer: it counts occupied cells.
 fig = plot_layer_curves(result)
-plt.show()
 
 # %%
 # The information plane
 # ---------------------
 fig = plot_information_plane(result)
-plt.show()
 
 # %%
 # SP vs binning vs clustering, layer by layer
 # -------------------------------------------
-# Each point is one (checkpoint, layer). Falling I(X;T) goes with falling
-# H(Bin T) and with a rising silhouette.
-records = result.records
-layers = sorted({row["layer"] for row in records})
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, constrained_layout=True)
-for layer in layers:
-    rows = [row for row in records if row["layer"] == layer]
-    mi_x = np.array([row["mi_x"] for row in rows])
-    axes[0].plot(mi_x, [row["binned_entropy"] for row in rows], "o-", ms=3, label=f"layer {layer}")
-    axes[1].plot(mi_x, [row["silhouette"] for row in rows], "o-", ms=3)
-axes[0].set(xlabel="I(X;T) by SP (nats)", ylabel="H(Bin T) (nats)")
-axes[1].set(xlabel="I(X;T) by SP (nats)", ylabel="silhouette of T by class")
-axes[0].legend(fontsize="small")
-plt.show()
+# Each point is one (checkpoint, layer), joined in epoch order. Falling
+# I(X;T) goes with falling H(Bin T) and with a rising silhouette.
+fig = plot_layer_curves(result, panels=("binned_entropy", "silhouette"), x="mi_x")
 
 # %%
 # Per layer: start, peak and end of I(X;T_l) over the run.

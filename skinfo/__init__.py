@@ -21,6 +21,7 @@ from .mutual_info import BinnedMutualInformation, binned_mutual_information
 # --- networks, datasets, experiments (issue 4) ---
 from . import datasets
 from .networks import NoisyMLP, NoisyNetwork
+from .recording import InfoPlaneRecorder
 
 # --- baselines: bounds, kNN, KDE (issue 5) ---
 from .entropy import (
@@ -60,6 +61,7 @@ __all__ = [
     "ksg_mutual_information",
     "pairwise_entropy_bounds",
     "pairwise_mutual_information_bounds",
+    "InfoPlaneRecorder",
     "NoisyMLP",
     "NoisyMutualInformation",
     "NoisyNetwork",

@@ -13,6 +13,7 @@ from skinfo.torch import (  # noqa: E402
     GaussianNoise,
     TorchLayer,
     deterministic,
+    noise_modules,
     record_activations,
     sample_replicas,
     to_noisy_network,
@@ -320,3 +321,292 @@ def test_to_noisy_network_mixed_noise_levels():
     model = torch.nn.Sequential(torch.nn.Tanh(), GaussianNoise(0.1), torch.nn.Tanh(), GaussianNoise(0.2))
     with pytest.raises(ValueError, match=r"different noise_std \[0.1, 0.2\]"):
         to_noisy_network(model)
+
+
+# ---------------------------------------------------------------------------
+# InfoPlaneRecorder
+
+SEED_LIMIT = 2**31 - 1
+
+
+def train_epoch(model, X, y, optimizer):
+    model.train()
+    optimizer.zero_grad()
+    loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(X)), torch.from_numpy(y))
+    loss.backward()
+    optimizer.step()
+
+
+def test_recorder_equals_hand_written_loop(seed, rng):
+    """The acceptance check: recorder records == sample_replicas + NoisyMutualInformation, same seeds."""
+    from skinfo.torch import InfoPlaneRecorder
+
+    model = make_mlp(seed)
+    X = rng.normal(size=(25, 5))
+    y = rng.integers(0, 2, size=25)
+    epochs = [0, 1, 4]
+    layers = {"2": "T1", "5": "T2"}
+    estimator = NoisyMutualInformation(n_mc=3)
+    recorder = InfoPlaneRecorder(model, X, y, layers=layers, n_replicas=4, epochs=epochs, n_epochs=4,
+                                 estimator=estimator, scores=(), random_state=seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    expected = {}
+    for epoch in range(5):
+        if epoch in epochs:
+            seeds = np.random.default_rng([seed, epoch])
+            replica_seed = int(seeds.integers(SEED_LIMIT))
+            replicas = sample_replicas(model, X, 4, list(layers), random_state=replica_seed)
+            for name, label in layers.items():
+                est_seed = int(seeds.integers(SEED_LIMIT))
+                est = NoisyMutualInformation(noise_std=NOISE_STD, n_mc=3, random_state=est_seed)
+                est.fit(replicas[name], y)
+                expected[epoch, label] = (est.mutual_information_, est.standard_error_,
+                                          est.label_information_, est.label_standard_error_)
+        recorder.record(epoch, train_step=epoch)
+        train_epoch(model, X, y, optimizer)
+    records = recorder.result_.records
+    assert [(r["epoch"], r["layer"]) for r in records] == list(expected)
+    for record in records:
+        got = (record["mi_x"], record["mi_x_se"], record["mi_y"], record["mi_y_se"])
+        np.testing.assert_allclose(got, expected[record["epoch"], record["layer"]], rtol=1e-12, atol=1e-12)
+        assert record["width"] == {"T1": 4, "T2": 3}[record["layer"]]
+    # the network did train between checkpoints, so the records differ
+    assert records[0]["mi_x"] != records[-2]["mi_x"]
+    assert recorder.noise_std_ == {"2": NOISE_STD, "5": NOISE_STD}  # read from the GaussianNoise modules
+
+
+def test_recorder_scores_are_the_noise_free_scores(seed, rng):
+    from skinfo import binned_entropy, cosine_similarity_summary, silhouette_score
+    from skinfo.torch import InfoPlaneRecorder
+
+    model = make_mlp(seed)
+    X = rng.normal(size=(20, 5))
+    y = np.repeat([0, 1], 10)
+    recorder = InfoPlaneRecorder(model, X, y, n_replicas=2, epochs=[0], snapshot_epochs=[0])
+    (first, _) = recorder.record(0)
+    T = record_activations(model, X, ["2"])["2"]
+    assert first["layer"] == "2"
+    assert first["binned_entropy"] == pytest.approx(binned_entropy(T, 30), abs=1e-12)
+    assert first["silhouette"] == pytest.approx(silhouette_score(T, y), abs=1e-12)
+    assert first["cosine_gap"] == pytest.approx(cosine_similarity_summary(T, y).gap, abs=1e-12)
+    np.testing.assert_array_equal(recorder.result_.snapshots[0]["2"], T)
+
+
+def test_recorder_leaves_model_and_torch_rng_alone(seed, rng):
+    from skinfo.torch import InfoPlaneRecorder
+
+    model = make_mlp(seed).train()
+    X = rng.normal(size=(10, 5))
+    recorder = InfoPlaneRecorder(model, X, n_replicas=3, epochs=[0], scores=())
+    state = torch.get_rng_state()
+    recorder.record(0)
+    assert torch.equal(state, torch.get_rng_state())
+    assert all(module.training for module in model.modules())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"layers": ["2", "nope"]}, ValueError, r"\['nope'\] are not modules"),
+        ({"layers": ["1"]}, ValueError, r"noise_std is needed for layers \['1'\]"),
+        ({"epochs": [0, 20], "n_epochs": 10}, ValueError, "beyond n_epochs=10"),
+        ({"epochs": [-2]}, ValueError, "epochs must be >= 0"),
+        ({"epochs": [0.5]}, TypeError, "epochs must be integers"),
+        ({"n_replicas": 0}, ValueError, "n_replicas"),
+        ({"noise_std": {"2": 0.1, "9": 0.1}}, ValueError, r"\['9'\]"),
+    ],
+)
+def test_recorder_rejects_bad_arguments(seed, rng, kwargs, error, match):
+    from skinfo.torch import InfoPlaneRecorder
+
+    model = make_mlp(seed)
+    arguments = {"epochs": [0], **kwargs}
+    with pytest.raises(error, match=match):
+        InfoPlaneRecorder(model, rng.normal(size=(6, 5)), np.arange(6) % 2, **arguments)
+
+
+def test_recorder_rejects_bad_inputs_before_training(seed, rng):
+    from skinfo.torch import InfoPlaneRecorder
+
+    model = make_mlp(seed)
+    with pytest.raises(ValueError, match=r"X of shape \(6, 4\) does not fit the model"):
+        InfoPlaneRecorder(model, rng.normal(size=(6, 4)), epochs=[0])
+    with pytest.raises(ValueError, match="has 5 labels"):
+        InfoPlaneRecorder(model, rng.normal(size=(6, 5)), np.zeros(5), epochs=[0])
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        InfoPlaneRecorder(model, rng.normal(size=6), epochs=[0])
+    with pytest.raises(ValueError, match="NaN"):
+        InfoPlaneRecorder(model, np.full((6, 5), np.nan), epochs=[0])
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        InfoPlaneRecorder(lambda X: X, rng.normal(size=(6, 5)), epochs=[0])
+
+
+def test_function_recorder_points_torch_users_to_the_torch_twin(seed, rng):
+    from skinfo import InfoPlaneRecorder as FunctionRecorder
+
+    with pytest.raises(TypeError, match="skinfo.torch.InfoPlaneRecorder"):
+        FunctionRecorder(make_mlp(seed), rng.normal(size=(6, 5)), noise_std=0.1, epochs=[0])
+
+
+# ---------------------------------------------------------------------------
+# torch_mixture_log_sum_exp against the Numba dense path
+
+
+def groups_for(n_inputs, n_replicas, codes, n_query):
+    """The Groups layout NoisyMutualInformation builds (inputs sorted by class)."""
+    from skinfo._mixture import Groups
+
+    class_sizes = np.bincount(codes)
+    input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * n_replicas
+    class_bounds = np.concatenate([[0], np.cumsum(class_sizes)]).astype(np.int64) * n_replicas
+    query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_query)
+    return Groups(input_bounds, class_bounds, query_input, codes[query_input])
+
+
+@pytest.mark.parametrize("n_features", [3, 60])
+@pytest.mark.parametrize("block_size", [7, 2048])
+def test_torch_mixture_equals_numba_dense(rng, n_features, block_size):
+    from skinfo._mixture import mixture_log_sum_exp
+    from skinfo.torch import torch_mixture_log_sum_exp
+
+    n_inputs, n_replicas, n_query, noise_std = 23, 3, 2, 0.4
+    codes = np.sort(rng.integers(0, 3, size=n_inputs))
+    centres = rng.normal(size=(n_inputs * n_replicas, n_features))
+    queries = np.repeat(centres[::n_replicas], n_query, axis=0) + noise_std * rng.normal(
+        size=(n_inputs * n_query, n_features))
+    groups = groups_for(n_inputs, n_replicas, codes, n_query)
+    expected, _ = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense")
+    got = torch_mixture_log_sum_exp(queries, centres, noise_std, groups, block_size=block_size)
+    assert got.dtype == np.float64 and got.shape == (n_inputs * n_query, 3)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_torch_mixture_separated_clusters_underflow(rng):
+    """Two clusters 60 noise stds apart: a query's other-class sum is ~exp(-1800) below the total,
+    far under float64 resolution of the total; each column is its own log-sum-exp, so it stays exact."""
+    from skinfo._mixture import Groups, mixture_log_sum_exp
+    from skinfo.torch import torch_mixture_log_sum_exp
+
+    noise_std = 0.1
+    centres = np.concatenate([rng.normal(size=(8, 2)) * 0.05, 6.0 + rng.normal(size=(8, 2)) * 0.05])
+    queries = centres + noise_std * rng.normal(size=centres.shape)
+    # Each query's "input" range is its own centre; its "class" range is the OTHER cluster.
+    own = np.arange(16, dtype=np.int64)
+    other = np.where(own < 8, 1, 0).astype(np.int64)
+    groups = Groups(np.arange(17, dtype=np.int64), np.array([0, 8, 16], dtype=np.int64), own, other)
+    expected, _ = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense")
+    got = torch_mixture_log_sum_exp(queries, centres, noise_std, groups, block_size=5)
+    assert np.all(expected[:, 2] < expected[:, 0] - 1000)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+    # plain reference for the far column
+    far = np.array([
+        np.logaddexp.reduce(-np.sum((q - centres[8 * o:8 * o + 8]) ** 2, axis=1) / (2 * noise_std**2))
+        for q, o in zip(queries, other, strict=True)
+    ])
+    np.testing.assert_allclose(got[:, 2], far, rtol=1e-12)
+
+
+def test_torch_mixture_empty_ranges_and_tensor_input(rng):
+    from skinfo._mixture import Groups
+    from skinfo.torch import torch_mixture_log_sum_exp
+
+    centres = torch.from_numpy(rng.normal(size=(5, 2)))
+    queries = torch.from_numpy(rng.normal(size=(4, 2)))
+    got = torch_mixture_log_sum_exp(queries, centres, 0.5, Groups.none(4))
+    squared = ((queries[:, None, :] - centres[None]) ** 2).sum(-1).numpy()
+    np.testing.assert_allclose(got[:, 0], np.logaddexp.reduce(-squared / 0.5, axis=1), rtol=1e-12)
+    assert np.all(got[:, 1:] == -np.inf)
+    with pytest.raises(ValueError, match="features"):
+        torch_mixture_log_sum_exp(queries, centres[:, :1], 0.5, Groups.none(4))
+    with pytest.raises(ValueError, match="noise_std"):
+        torch_mixture_log_sum_exp(queries, centres, 0.0, Groups.none(4))
+
+
+# ---------------------------------------------------------------------------
+# Lightning callback
+
+
+@pytest.mark.slow
+def test_lightning_callback_records_like_the_plain_loop(seed, rng):
+    """Trainer + callback gives the records of recorder.record(0..n) around the same training."""
+    pl = pytest.importorskip("lightning.pytorch")
+    from skinfo.torch import InfoPlaneCallback, InfoPlaneRecorder
+
+    X = rng.normal(size=(32, 5))
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.body = make_mlp(seed)
+            # Training noise from the modules' own generators: Lightning's data loading draws
+            # from torch's global RNG, the plain loop does not.
+            for k, (_, module) in enumerate(noise_modules(self.body)):
+                module.generator = torch.Generator().manual_seed(seed + k)
+
+        def forward(self, x):
+            return self.body(x)
+
+        def training_step(self, batch, _):
+            loss = torch.nn.functional.cross_entropy(self(batch[0]), batch[1])
+            self.log("train_loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.3)
+
+    def loader():
+        data = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+        return torch.utils.data.DataLoader(data, batch_size=32)  # one full batch: no shuffling order
+
+    arguments = {"layers": {"body.2": "T1", "body.5": "T2"}, "n_replicas": 3, "epochs": [0, 1, 3],
+                 "scores": (), "random_state": seed}
+    net = Net()
+    recorder = InfoPlaneRecorder(net, X, y, **arguments)
+    trainer = pl.Trainer(max_epochs=3, callbacks=[InfoPlaneCallback(recorder, extra_metrics=("train_loss",))],
+                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, accelerator="cpu", deterministic=True)
+    trainer.fit(net, loader())
+    assert recorder.result_.epochs == [0, 1, 3]
+    assert recorder.result_.where(epoch=0)[0]["train_loss"] is None
+    assert recorder.result_.where(epoch=3)[0]["train_loss"] > 0
+
+    # The same training by hand (full-batch SGD from the same initial weights).
+    plain = Net()
+    by_hand = InfoPlaneRecorder(plain, X, y, **arguments)
+    optimizer = torch.optim.SGD(plain.parameters(), lr=0.3)
+    for epoch in range(4):
+        by_hand.record(epoch)
+        if epoch < 3:
+            plain.train()
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(plain(torch.from_numpy(X)), torch.from_numpy(y)).backward()
+            optimizer.step()
+    for got, want in zip(recorder.result_.records, by_hand.result_.records, strict=True):
+        assert (got["epoch"], got["layer"]) == (want["epoch"], want["layer"])
+        np.testing.assert_allclose(got["mi_x"], want["mi_x"], rtol=1e-12)
+        np.testing.assert_allclose(got["mi_y"], want["mi_y"], rtol=1e-12)
+
+
+def test_lightning_callback_needs_a_recorder():
+    pytest.importorskip("lightning.pytorch")
+    from skinfo.torch import InfoPlaneCallback
+
+    with pytest.raises(TypeError, match="InfoPlaneRecorder"):
+        InfoPlaneCallback(object())
+
+
+def test_torch_mixture_masked_paths_equal_numba(rng, monkeypatch):
+    """Many distinct class ranges (masked fold) and long input ranges (folded, not gathered)."""
+    import skinfo.torch._mixture as torch_mixture
+    from skinfo._mixture import mixture_log_sum_exp
+
+    monkeypatch.setattr(torch_mixture, "_MAX_GATHER_WIDTH", 0)
+    n_inputs, n_replicas, noise_std = 90, 2, 0.3
+    codes = np.arange(n_inputs)  # one class per input: 90 distinct class ranges
+    centres = rng.normal(size=(n_inputs * n_replicas, 4))
+    queries = centres[::n_replicas] + noise_std * rng.normal(size=(n_inputs, 4))
+    groups = groups_for(n_inputs, n_replicas, codes, 1)
+    expected, _ = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense")
+    got = torch_mixture.torch_mixture_log_sum_exp(queries, centres, noise_std, groups, block_size=50)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._columns import ResultTable
+
 __all__ = ["plot_estimator_comparison"]
 
 _COLOURS = {"sp": "tab:blue", "kl": "tab:orange", "kde": "tab:green"}
@@ -14,8 +16,11 @@ def plot_estimator_comparison(result, path=None):
 
     Parameters
     ----------
-    result : EstimatorComparison
-        Output of :func:`skinfo.experiments.compare_estimators`.
+    result : EstimatorComparison or ExperimentResult
+        Output of :func:`skinfo.experiments.compare_estimators`, or any
+        result with the columns ``n_features``, ``noise_std``, ``case``,
+        ``estimator`` (``"sp"``, ``"kl"``, ``"kde"``), ``n_samples``,
+        ``abs_error`` and, optionally, ``standard_error``.
     path : str or path-like, default=None
         Where to save the figure (format from the suffix); ``None`` only returns it.
 
@@ -36,13 +41,14 @@ def plot_estimator_comparison(result, path=None):
     >>> len(fig.axes)
     1
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    records = result.records
+    records = ResultTable(result, ("n_features", "noise_std", "case", "estimator", "n_samples", "abs_error"),
+                          "plot_estimator_comparison").records
     dims = sorted({r["n_features"] for r in records})
     noise_stds = sorted({r["noise_std"] for r in records})
-    fig, axes = plt.subplots(len(dims), len(noise_stds), squeeze=False, sharex=True,
-                             figsize=(3.6 * len(noise_stds), 2.9 * len(dims)))
+    fig = Figure(figsize=(3.6 * len(noise_stds), 2.9 * len(dims)))
+    axes = fig.subplots(len(dims), len(noise_stds), squeeze=False, sharex=True)
     for row, d in enumerate(dims):
         for col, noise_std in enumerate(noise_stds):
             ax = axes[row, col]
@@ -58,7 +64,7 @@ def plot_estimator_comparison(result, path=None):
                     ax.plot(sizes, err, _STYLES[case], marker="o", ms=3, color=_COLOURS[estimator],
                             label=label)
                     if estimator == "sp":
-                        se = [np.mean([r["standard_error"] or 0.0 for r in rows if r["n_samples"] == n])
+                        se = [np.mean([r.get("standard_error") or 0.0 for r in rows if r["n_samples"] == n])
                               for n in sizes]
                         ax.fill_between(sizes, np.maximum(np.subtract(err, se), 1e-4), np.add(err, se),
                                         color=_COLOURS[estimator], alpha=0.15, lw=0)
