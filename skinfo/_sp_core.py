@@ -38,7 +38,17 @@ from sklearn.utils import check_random_state
 
 from ._mixture import Groups, mixture_log_sum_exp
 
-__all__ = ["Moments", "SPTable", "centre_activations", "gaussian_noise_entropy", "sample_propagation"]
+__all__ = [
+    "BACKENDS",
+    "Moments",
+    "SPTable",
+    "centre_activations",
+    "gaussian_noise_entropy",
+    "sample_propagation",
+    "select_evaluator",
+]
+
+BACKENDS = ("auto", "numba", "torch")
 
 # Noise values drawn and scored per batch (64 MiB of float64 per array).
 QUERY_BATCH_VALUES = 1 << 23
@@ -105,6 +115,45 @@ def centre_activations(S, noise_std, name="S"):
             f"{name}), or rescale {name} so its spread is below about {noise_std * 1e12:.3g}."
         )
     return centred
+
+
+def select_evaluator(backend, device):
+    """The mixture evaluator for ``backend`` and the name of what runs.
+
+    ``"auto"`` takes torch only for tensors on an accelerator (``device`` not
+    ``None``); the Numba kernels are the default and the reference.
+
+    Returns
+    -------
+    name : {"numba", "torch"}
+    evaluate : callable
+        Same signature and result as :func:`skinfo._mixture.mixture_log_sum_exp`.
+    """
+    if backend == "numba" or (backend == "auto" and device is None):
+        return "numba", mixture_log_sum_exp
+    try:
+        from .torch._mixture import torch_mixture_log_sum_exp
+    except ImportError as exc:
+        raise ValueError(
+            f'backend={backend!r} needs PyTorch; install it with: python -m pip install "skinfo[torch]".'
+        ) from exc
+
+    def evaluate(
+        queries,
+        centres,
+        noise_std,
+        *,
+        groups=None,
+        query_centre=None,
+        blocks=None,
+        method="auto",
+        n_jobs=None,
+    ):
+        # The torch path is always the dense sum (exact); query_centre/blocks serve only pruning.
+        groups = Groups.none(queries.shape[0]) if groups is None else groups
+        return torch_mixture_log_sum_exp(queries, centres, noise_std, groups, device=device), "dense"
+
+    return "torch", evaluate
 
 
 class Moments:

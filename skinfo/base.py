@@ -25,6 +25,7 @@ from typing import ClassVar
 
 from sklearn.base import BaseEstimator
 
+from .utils._device import tensor_device
 from .utils._sklearn_shim import _fit_context, check_feature_names, check_is_fitted
 from .utils.validation import check_activations, check_labels
 
@@ -173,6 +174,20 @@ class InformationEstimator(BaseEstimator):
     def _store_fit_data(self, X):
         """Keep what later queries need (e.g. mixture centres); nothing by default."""
 
+    def _read_input(self, X):
+        """Bring accelerator tensors to host memory when a ``backend`` may run there.
+
+        Estimators with a ``backend`` parameter remember the device (``_device``)
+        so the "auto" backend evaluates on it; the rest read host memory only
+        and refuse accelerator tensors in validation, saying how to move them.
+        """
+        if "backend" not in self.get_params(deep=False):
+            return X
+        self._device = tensor_device(X)
+        if self._device is not None and self.backend != "numba":
+            return X.detach().cpu()
+        return X
+
     # --- machinery ------------------------------------------------------------
     def _in_base(self, value, field_name):
         return to_base(value, getattr(self, "base", None)) if field_name in self._result._nats else value
@@ -185,6 +200,7 @@ class InformationEstimator(BaseEstimator):
                     f"{type(self).__name__} requires y to be passed, but the target y is None; "
                     + ("y is the second block of I(X;Y)." if kind == "block" else "give one label per input.")
                 )
+        X = self._read_input(X)
         check_feature_names(self, X, reset=reset)
         name = self._input_name if name is None else name
         array = check_activations(X, name, ndims=self._input_ndims)

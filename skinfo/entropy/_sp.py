@@ -4,8 +4,9 @@ import math
 from dataclasses import dataclass
 
 from .._mixture import mixture_log_sum_exp
-from .._sp_core import gaussian_noise_entropy, sample_propagation
+from .._sp_core import BACKENDS, gaussian_noise_entropy, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
+from ..utils._device import tensor_device
 from ..utils._sklearn_shim import (
     Integral,
     Interval,
@@ -25,6 +26,7 @@ _SP_CONSTRAINTS = {
     "base": [None, Interval(Real, 1, None, closed="neither")],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
+    "backend": [StrOptions(set(BACKENDS))],
 }
 
 
@@ -44,6 +46,8 @@ class SPEntropyResult(InformationResult):
         The mixture evaluation path used (``"dense"`` or ``"tree"``).
     n_queries : int
         Number of Monte Carlo query points, ``n_samples * n_mc``.
+    backend : {"numba", "torch"}, default="numba"
+        What evaluated the mixture.
 
     Examples
     --------
@@ -58,12 +62,13 @@ class SPEntropyResult(InformationResult):
     standard_error: float
     method: str
     n_queries: int
+    backend: str = "numba"
 
     _nats = ("entropy", "standard_error")
     _legacy = ("entropy", "standard_error")
 
 
-def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
+def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs, backend="numba", device=None):
     """SP estimate of h(S + Z) with the Gaussian-noise control variate.
 
     For centre ``s_i`` and draw ``z``, ``log g(s_i + z) - log phi(z)`` has a
@@ -75,14 +80,17 @@ def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
     ----------
     S : float64 ndarray of shape (n_samples, n_features)
         Validated centres.
-    noise_std, n_mc, method, random_state, n_jobs
+    noise_std, n_mc, method, random_state, n_jobs, backend
         As in :class:`SPEntropy`.
+    device : torch.device or None
+        Accelerator the input tensor lived on (``backend="auto"`` runs there).
 
     Returns
     -------
     SPEntropyResult
         In nats.
     """
+    backend, evaluate = select_evaluator(backend, device)
     table = sample_propagation(
         S[:, None, :],
         None,
@@ -93,8 +101,9 @@ def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
         random_state=random_state,
         n_jobs=n_jobs,
         conditionals=False,
+        evaluate=evaluate,
     )
-    return SPEntropyResult(table.entropy, table.entropy_se, table.method, table.n_queries)
+    return SPEntropyResult(table.entropy, table.entropy_se, table.method, table.n_queries, backend)
 
 
 def _log_mixture_density(S, T, noise_std, n_jobs):
@@ -108,7 +117,9 @@ def _log_mixture_density(S, T, noise_std, n_jobs):
     {"S": "no_validation", **_SP_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
+def sp_entropy(
+    S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None, backend="auto"
+):
     """Sample-propagation estimate of h(S + Z), Z ~ N(0, noise_std^2 I).
 
     The entropy of the Gaussian mixture ``(1/n) sum_j N(s_j, noise_std^2 I)``
@@ -131,6 +142,11 @@ def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_st
         Seeds the Monte Carlo noise.
     n_jobs : int, default=None
         Numba threads; ``None`` uses all. Results do not depend on it.
+    backend : {"auto", "numba", "torch"}, default="auto"
+        What evaluates the mixture: the Numba kernels (CPU, the reference), or
+        PyTorch on the device of ``S`` (needs the ``torch`` extra; always the
+        exact dense sum). ``"auto"`` takes torch only when ``S`` is a tensor on
+        an accelerator.
 
     Returns
     -------
@@ -147,8 +163,13 @@ def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_st
     >>> bool(round(h - 0.5 * np.log(2 * np.pi * np.e), 6) == round(np.log(2), 6))
     True
     """
+    device = tensor_device(S)
+    if device is not None and backend != "numba":
+        S = S.detach().cpu()
     S = check_activations(S, "S")
-    result = _estimate_sp_entropy(S, check_noise_std(noise_std), n_mc, method, random_state, n_jobs)
+    result = _estimate_sp_entropy(
+        S, check_noise_std(noise_std), n_mc, method, random_state, n_jobs, backend, device
+    )
     return result.in_base(base)
 
 
@@ -184,6 +205,11 @@ class SPEntropy(InformationEstimator):
     n_jobs : int, default=None
         Numba threads for the kernels; ``None`` uses all. Results do not
         depend on it.
+    backend : {"auto", "numba", "torch"}, default="auto"
+        What evaluates the mixture: the Numba kernels (CPU, the reference), or
+        PyTorch on the device of ``S`` (needs the ``torch`` extra; always the
+        exact dense sum). ``"auto"`` takes torch only when ``S`` is a tensor on
+        an accelerator.
 
     Attributes
     ----------
@@ -197,6 +223,8 @@ class SPEntropy(InformationEstimator):
         The evaluation path used (``"dense"`` or ``"tree"``).
     n_queries_ : int
         Number of Monte Carlo query points, ``n_samples * n_mc``.
+    backend_ : {"numba", "torch"}
+        What evaluated the mixture.
     n_features_in_ : int
         Dimension d of S.
     n_samples_fit_ : int
@@ -233,17 +261,35 @@ class SPEntropy(InformationEstimator):
     _result = SPEntropyResult
     _score_field = "entropy"
 
-    def __init__(self, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
+    def __init__(
+        self,
+        noise_std=0.1,
+        *,
+        n_mc=10,
+        method="auto",
+        base=None,
+        random_state=None,
+        n_jobs=None,
+        backend="auto",
+    ):
         self.noise_std = noise_std
         self.n_mc = n_mc
         self.method = method
         self.base = base
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.backend = backend
 
     def _estimate(self, S, y):
         return _estimate_sp_entropy(
-            S, check_noise_std(self.noise_std), self.n_mc, self.method, self.random_state, self.n_jobs
+            S,
+            check_noise_std(self.noise_std),
+            self.n_mc,
+            self.method,
+            self.random_state,
+            self.n_jobs,
+            self.backend,
+            self._device,
         )
 
     def _store_fit_data(self, S):

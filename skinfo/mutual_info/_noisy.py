@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from .._sp_core import sample_propagation
+from .._sp_core import BACKENDS, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
+from ..utils._device import tensor_device
 from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, validate_params
 from ..utils.validation import check_activations, check_labels, check_noise_std
 
@@ -17,6 +18,7 @@ _NOISY_MI_CONSTRAINTS = {
     "base": [None, Interval(Real, 1, None, closed="neither")],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
+    "backend": [StrOptions(set(BACKENDS))],
 }
 
 
@@ -45,6 +47,8 @@ class NoisyMIResult(InformationResult):
         The mixture evaluation path used.
     n_queries : int
         Number of Monte Carlo query points.
+    backend : {"numba", "torch"}, default="numba"
+        What evaluated the mixture.
 
     Examples
     --------
@@ -63,6 +67,7 @@ class NoisyMIResult(InformationResult):
     label_standard_error: float | None
     method: str
     n_queries: int
+    backend: str = "numba"
 
     _nats = (
         "mutual_information",
@@ -76,7 +81,9 @@ class NoisyMIResult(InformationResult):
     _legacy = ("mutual_information", "standard_error", "label_information")
 
 
-def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs):
+def _estimate_noisy_mi(
+    S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs, backend="numba", device=None
+):
     """SP estimates of I(X;T) (and I(Y;T)) with common random numbers.
 
     Every Monte Carlo query ``t = s_ik + z`` (replica ``k`` of input ``i``) is
@@ -94,14 +101,17 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
         deterministic layer, whose conditional entropy is h(Z) exactly).
     codes : int64 ndarray of shape (m,) or None
         Label codes.
-    noise_std, n_mc, query_replicas, method, random_state, n_jobs
+    noise_std, n_mc, query_replicas, method, random_state, n_jobs, backend
         As in :class:`NoisyMutualInformation`.
+    device : torch.device or None
+        Accelerator the input tensor lived on (``backend="auto"`` runs there).
 
     Returns
     -------
     NoisyMIResult
         In nats.
     """
+    backend, evaluate = select_evaluator(backend, device)
     table = sample_propagation(
         S,
         codes,
@@ -111,6 +121,7 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
         method=method,
         random_state=random_state,
         n_jobs=n_jobs,
+        evaluate=evaluate,
     )
     return NoisyMIResult(
         mutual_information=table.mutual_information,
@@ -121,6 +132,7 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
         label_standard_error=table.label_information_se,
         method=table.method,
         n_queries=table.n_queries,
+        backend=backend,
     )
 
 
@@ -139,6 +151,7 @@ def noisy_mutual_information(
     base=None,
     random_state=None,
     n_jobs=None,
+    backend="auto",
 ):
     """I(X;T) (and I(Y;T)) of a noisy layer T = S + Z, X uniform over the inputs.
 
@@ -164,6 +177,11 @@ def noisy_mutual_information(
         Seeds the Monte Carlo noise.
     n_jobs : int, default=None
         Numba threads; ``None`` uses all. Results do not depend on it.
+    backend : {"auto", "numba", "torch"}, default="auto"
+        What evaluates the mixture: the Numba kernels (CPU, the reference), or
+        PyTorch on the device of ``S`` (needs the ``torch`` extra; always the
+        exact dense sum). ``"auto"`` takes torch only when ``S`` is a tensor on
+        an accelerator.
 
     Returns
     -------
@@ -183,12 +201,24 @@ def noisy_mutual_information(
     >>> bool(abs(mi - np.log(4)) < 1e-9)
     True
     """
+    device = tensor_device(S)
+    if device is not None and backend != "numba":
+        S = S.detach().cpu()
     S = check_activations(S, "S", ndims=(2, 3))
     if S.ndim == 2:
         S = S[:, None, :]
     codes = None if y is None else check_labels(y, S.shape[0], "y")[0]
     result = _estimate_noisy_mi(
-        S, codes, check_noise_std(noise_std), n_mc, query_replicas, method, random_state, n_jobs
+        S,
+        codes,
+        check_noise_std(noise_std),
+        n_mc,
+        query_replicas,
+        method,
+        random_state,
+        n_jobs,
+        backend,
+        device,
     )
     return result.in_base(base)
 
@@ -222,6 +252,11 @@ class NoisyMutualInformation(InformationEstimator):
         Seeds the Monte Carlo noise.
     n_jobs : int, default=None
         Numba threads; ``None`` uses all. Results do not depend on it.
+    backend : {"auto", "numba", "torch"}, default="auto"
+        What evaluates the mixture: the Numba kernels (CPU, the reference), or
+        PyTorch on the device of ``S`` (needs the ``torch`` extra; always the
+        exact dense sum). ``"auto"`` takes torch only when ``S`` is a tensor on
+        an accelerator.
 
     Attributes
     ----------
@@ -244,6 +279,8 @@ class NoisyMutualInformation(InformationEstimator):
         The evaluation path used.
     n_queries_ : int
         Number of Monte Carlo query points, ``m * min(query_replicas, r) * n_mc``.
+    backend_ : {"numba", "torch"}
+        What evaluated the mixture.
     n_features_in_ : int
         Dimension d of the layer.
     n_inputs_ : int
@@ -290,6 +327,7 @@ class NoisyMutualInformation(InformationEstimator):
         base=None,
         random_state=None,
         n_jobs=None,
+        backend="auto",
     ):
         self.noise_std = noise_std
         self.n_mc = n_mc
@@ -298,6 +336,7 @@ class NoisyMutualInformation(InformationEstimator):
         self.base = base
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.backend = backend
 
     def _estimate(self, S, codes):
         return _estimate_noisy_mi(
@@ -309,4 +348,6 @@ class NoisyMutualInformation(InformationEstimator):
             self.method,
             self.random_state,
             self.n_jobs,
+            self.backend,
+            self._device,
         )
