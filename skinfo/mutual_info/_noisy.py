@@ -240,7 +240,17 @@ class NoisyMutualInformation(InformationEstimator):
         ``max(0, ...)`` if you want the authors' convention). It is at most
         ``log m`` by construction.
     standard_error_ : float
-        Monte Carlo standard error of ``mutual_information_``.
+        Total standard error of the corrected estimate
+        ``mutual_information_ - bias_`` (Monte Carlo, replica draw and the
+        correction's own uncertainty; see :func:`replica_convergence`).
+    bias_ : float
+        Estimated bias of ``mutual_information_`` from the finite replica
+        count (estimate minus truth); 0.0 for deterministic input.
+    mc_standard_error_ : float
+        Monte Carlo part of the error alone.
+    converged_ : bool
+        False when halving the replicas moves the plug-in estimate by more
+        than the combined standard error.
     entropy_ : float
         h(T), the SP estimate over all pooled samples.
     conditional_entropy_ : float
@@ -248,7 +258,12 @@ class NoisyMutualInformation(InformationEstimator):
     label_information_ : float
         I(Y;T); only set when labels were given to ``fit``.
     label_standard_error_ : float
-        Monte Carlo standard error of ``label_information_``; only with labels.
+        Total standard error of ``label_information_ - label_bias_``; only
+        with labels.
+    label_bias_ : float
+        Estimated replica bias of ``label_information_``; only with labels.
+    label_mc_standard_error_ : float
+        Monte Carlo part of ``label_standard_error_``; only with labels.
     method_ : str
         The evaluation path used.
     n_features_in_ : int
@@ -317,18 +332,31 @@ class NoisyMutualInformation(InformationEstimator):
         """
         S, codes = _validate_layer(S, y)
         result = self._run(S, codes)
+        # TEMP wiring (the lead redoes it in the refactored fit): replica bias and total error.
+        from ._replica import _estimate_replica_correction
+
+        correction = _estimate_replica_correction(
+            S, codes, check_noise_std(self.noise_std), self.n_mc, self.query_replicas, self.method,
+            check_random_state(self.random_state).randint(2**31 - 1), self.n_jobs, result,
+        )
+        self.bias_ = to_base(correction.bias, self.base)
+        self.mc_standard_error_ = to_base(correction.mc_standard_error, self.base)
+        self.converged_ = correction.converged
         self.n_features_in_ = S.shape[2]
         self.n_inputs_, self.n_replicas_ = S.shape[:2]
         self.mutual_information_ = to_base(result.mutual_information, self.base)
-        self.standard_error_ = to_base(result.standard_error, self.base)
+        self.standard_error_ = to_base(correction.standard_error, self.base)
         self.entropy_ = to_base(result.entropy, self.base)
         self.conditional_entropy_ = to_base(result.conditional_entropy, self.base)
         self.method_ = result.method
         if codes is not None:
             self.label_information_ = to_base(result.label_information, self.base)
-            self.label_standard_error_ = to_base(result.label_standard_error, self.base)
+            self.label_standard_error_ = to_base(correction.label_standard_error, self.base)
+            self.label_bias_ = to_base(correction.label_bias, self.base)
+            self.label_mc_standard_error_ = to_base(correction.label_mc_standard_error, self.base)
         else:
-            for name in ("label_information_", "label_standard_error_"):
+            for name in ("label_information_", "label_standard_error_", "label_bias_",
+                         "label_mc_standard_error_"):
                 if hasattr(self, name):
                     delattr(self, name)
         return self
