@@ -14,6 +14,7 @@ from ._bounds import (
 )
 from ._knn import KLEntropy, KSGMutualInformation, kl_entropy, ksg_mutual_information
 from ._noisy import NoisyMutualInformation, noisy_mutual_information
+from ._replica import replica_convergence  # issue 12
 from ._selection import information_scorer, sp_feature_relevance  # issue 6
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "pairwise_mutual_information_bounds",
     "NoisyMutualInformation",
     "noisy_mutual_information",
+    "replica_convergence",
     "information_scorer",
     "sp_feature_relevance",
 ]

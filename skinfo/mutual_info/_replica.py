@@ -53,8 +53,9 @@ from sklearn.utils import check_random_state
 
 from .._mixture import Groups, mixture_log_sum_exp
 from ..entropy._sp import _control_variate_terms
+from ..utils.validation import check_activations, check_labels, check_noise_std, check_positive_int
 
-__all__ = []
+__all__ = ["replica_convergence"]
 
 # Floor of the bracketed exponent: a flatter curve than n^-0.25 would put the
 # bias beyond any bracket the three sizes can support.
@@ -114,8 +115,14 @@ def _chain_terms(S_chain, codes, class_bounds, sizes, n_query, noise, noise_std,
         input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * size
         groups = Groups(input_bounds, class_bounds * size, query_input, query_class)
         lse, _ = mixture_log_sum_exp(
-            queries, centres, noise_std, groups=groups, query_centre=query_input * size + query_replica,
-            blocks=input_bounds, method=method, n_jobs=n_jobs,
+            queries,
+            centres,
+            noise_std,
+            groups=groups,
+            query_centre=query_input * size + query_replica,
+            blocks=input_bounds,
+            method=method,
+            n_jobs=n_jobs,
         )
         lse_all, lse_input, lse_class = lse.T
         if size == 1:
@@ -200,8 +207,9 @@ def _correct(per_chain, sizes, mc_se):
     return float(bias), standard_error, converged, p_low
 
 
-def _estimate_replica_correction(S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs,
-                                 plugin):
+def _estimate_replica_correction(
+    S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs, plugin
+):
     """Bias of the SP plug-in I(X;T) (and I(Y;T)) from the finite replica count.
 
     Parameters
@@ -226,8 +234,17 @@ def _estimate_replica_correction(S, codes, noise_std, n_mc, query_replicas, meth
     has_labels = codes is not None
     label_mc_se = float(plugin.label_standard_error) if has_labels else None
     if n_replicas == 1:
-        return ReplicaCorrection(0.0, mc_se, mc_se, 0.0 if has_labels else None, label_mc_se,
-                                 label_mc_se, True, True if has_labels else None, math.nan)
+        return ReplicaCorrection(
+            0.0,
+            mc_se,
+            mc_se,
+            0.0 if has_labels else None,
+            label_mc_se,
+            label_mc_se,
+            True,
+            True if has_labels else None,
+            math.nan,
+        )
     rng = check_random_state(random_state)
     if codes is None:
         codes = np.zeros(n_inputs, dtype=np.int64)
@@ -255,5 +272,133 @@ def _estimate_replica_correction(S, codes, noise_std, n_mc, query_replicas, meth
     label_bias = label_se = label_converged = None
     if has_labels:
         label_bias, label_se, label_converged, _ = _correct(label, chain_sizes, label_mc_se)
-    return ReplicaCorrection(bias, se, mc_se, label_bias, label_se, label_mc_se, converged, label_converged,
-                             exponent)
+    return ReplicaCorrection(
+        bias, se, mc_se, label_bias, label_se, label_mc_se, converged, label_converged, exponent
+    )
+
+
+def replica_convergence(
+    S, y=None, *, noise_std, n_mc=10, query_replicas=1, method="auto", random_state=None, n_jobs=None
+):
+    """I(X;T) (and I(Y;T)) with bias and errors on nested replica subsets.
+
+    Every input's replicas are shuffled once and the plug-in, its replica
+    bias and its total standard error (as in
+    :class:`~skinfo.NoisyMutualInformation`) are computed on the first
+    ``r/8, r/4, r/2, r`` of them (sizes below 1 and repeats dropped).
+
+    How to read it: the plug-in column ``mutual_information`` falls as r
+    grows (its bias is positive). The layer is **not converged** at a size
+    when halving it moves the plug-in by more than the combined standard
+    error of the two rows (``converged`` False): then the plug-in still
+    carries replica bias, and only the corrected column
+    ``mutual_information - bias`` with its ``standard_error`` should be
+    reported. The corrected column should stay flat within its errors; if it
+    still drifts in the same direction as the plug-in, r is too small for the
+    correction too (see the Notes of ``skinfo.mutual_info._replica``) and
+    more replicas are needed.
+
+    Parameters
+    ----------
+    S : array-like of shape (m, r, d)
+        Pre-noise activations, ``r >= 2`` noisy replicas of each of the m
+        equiprobable inputs.
+    y : array-like of shape (m,), default=None
+        Labels; when given, the ``label_*`` columns hold I(Y;T).
+    noise_std : float
+        Standard deviation of the layer's Gaussian noise.
+    n_mc : int, default=10
+        Monte Carlo noise draws per query sample.
+    query_replicas : int, default=1
+        Replicas per input used as query points.
+    method : {"auto", "dense", "tree"}, default="auto"
+        Mixture evaluation, as in :class:`~skinfo.SPEntropy`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffle and the Monte Carlo noise.
+    n_jobs : int, default=None
+        Numba threads; ``None`` uses all. Results do not depend on it.
+
+    Returns
+    -------
+    ExperimentResult
+        One record per subset size, with ``n_replicas``,
+        ``mutual_information`` (plug-in), ``bias``, ``corrected``,
+        ``standard_error`` (total, of ``corrected``), ``mc_standard_error``,
+        ``converged`` (None on the first row), and the same with a
+        ``label_`` prefix when ``y`` is given; information in nats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinfo import replica_convergence
+    >>> rng = np.random.default_rng(0)
+    >>> means = rng.normal(size=(64, 1, 2))
+    >>> S = means + 0.1 * rng.normal(size=(64, 16, 2))
+    >>> result = replica_convergence(S, noise_std=0.1, random_state=0)
+    >>> result.column("n_replicas")
+    [2, 4, 8, 16]
+    """
+    from ..experiments import ExperimentResult
+    from ._noisy import _estimate_noisy_mi
+
+    S = check_activations(S, "S", ndims=(3,))
+    if S.shape[1] < 2:
+        raise ValueError(f"S must hold r >= 2 replicas per input (shape (m, r, d)); got r = {S.shape[1]}.")
+    codes = None if y is None else check_labels(y, S.shape[0], "y")[0]
+    noise_std = check_noise_std(noise_std)
+    check_positive_int(n_mc, "n_mc")
+    check_positive_int(query_replicas, "query_replicas")
+    if method not in ("auto", "dense", "tree"):
+        raise ValueError(f"method must be one of 'auto', 'dense', 'tree'; got {method!r}.")
+    rng = check_random_state(random_state)
+    n_inputs, n_replicas, _ = S.shape
+    shuffled = np.argsort(rng.random_sample((n_inputs, n_replicas)), axis=1)
+    S = np.take_along_axis(S, shuffled[:, :, None], axis=1)
+    sizes = sorted({max(1, n_replicas // k) for k in (8, 4, 2, 1)})
+    records = []
+    previous = None
+    for size in sizes:
+        subset = np.ascontiguousarray(S[:, :size])
+        plugin = _estimate_noisy_mi(
+            subset, codes, noise_std, n_mc, query_replicas, method, rng.randint(2**31 - 1), n_jobs
+        )
+        correction = _estimate_replica_correction(
+            subset, codes, noise_std, n_mc, query_replicas, method, rng.randint(2**31 - 1), n_jobs, plugin
+        )
+        record = {
+            "n_replicas": size,
+            "mutual_information": plugin.mutual_information,
+            "bias": correction.bias,
+            "corrected": plugin.mutual_information - correction.bias,
+            "standard_error": correction.standard_error,
+            "mc_standard_error": correction.mc_standard_error,
+            "converged": None,
+        }
+        if codes is not None:
+            record.update(
+                {
+                    "label_information": plugin.label_information,
+                    "label_bias": correction.label_bias,
+                    "label_corrected": plugin.label_information - correction.label_bias,
+                    "label_standard_error": correction.label_standard_error,
+                    "label_mc_standard_error": correction.label_mc_standard_error,
+                    "label_converged": None,
+                }
+            )
+        if previous is not None:
+            for prefix, key in (("", "mutual_information"), ("label_", "label_information")):
+                if prefix and codes is None:
+                    continue
+                combined = math.hypot(record[prefix + "standard_error"], previous[prefix + "standard_error"])
+                record[prefix + "converged"] = bool(abs(record[key] - previous[key]) <= combined)
+        records.append(record)
+        previous = record
+    params = {
+        "noise_std": noise_std,
+        "n_mc": n_mc,
+        "query_replicas": query_replicas,
+        "method": method,
+        "n_inputs": n_inputs,
+        "n_replicas": n_replicas,
+    }
+    return ExperimentResult("replica-convergence", records, params)
