@@ -192,7 +192,8 @@ def compression_summary(result, key="mi_x"):
             "rose": bool(peak > values[0]),
         })
         if f"{key}_converged" in result.columns:
-            rows[-1]["not_converged"] = sum(r.get(f"{key}_converged") is False for r in result.where(layer=layer))
+            flags = [r.get(f"{key}_converged") for r in result.where(layer=layer)]
+            rows[-1]["not_converged"] = sum(flag is False for flag in flags)
     return rows
 
 
