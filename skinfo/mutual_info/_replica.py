@@ -62,6 +62,9 @@ __all__ = ["replica_convergence"]
 _MIN_EXPONENT = 0.25
 _MAX_EXPONENT = 1.0
 _N_CHAINS = 2
+# Query inputs of the chains: the bias is a smooth average over inputs, so a
+# random subset of inputs estimates it; this bounds the cost for large m.
+_MAX_QUERY_INPUTS = 1024
 
 
 @dataclass(frozen=True)
@@ -92,24 +95,26 @@ def _level_sizes(n_replicas):
     return (1, n_replicas)
 
 
-def _chain_terms(S_chain, codes, class_bounds, sizes, n_query, noise, noise_std, method, n_jobs):
-    """Per-input mean I(X;T) and I(Y;T) terms at each nested size of one chain.
+def _chain_terms(
+    S_chain, codes, class_bounds, sizes, query_inputs, n_query, noise, noise_std, method, n_jobs
+):
+    """Mean I(X;T) and I(Y;T) terms of each query input at each nested size of one chain.
 
-    Returns two float64 arrays of shape (n_sizes, m) (the second None without
-    labels).
+    Every input's first ``sizes[k]`` replicas are mixture centres at size k;
+    the queries (around the first ``n_query`` replicas of ``query_inputs``)
+    are the same at every size. Returns two float64 arrays of shape
+    (n_sizes, len(query_inputs)).
     """
     n_inputs, _, n_features = S_chain.shape
     n_mc = noise.shape[2]
-    queries = (S_chain[:, :n_query, None, :] + noise).reshape(-1, n_features)
-    flat_noise = noise.reshape(-1, n_features)
-    cv = _control_variate_terms(flat_noise, noise_std)
-    query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_query * n_mc)
+    queries = (S_chain[query_inputs, :n_query, None, :] + noise).reshape(-1, n_features)
+    cv = _control_variate_terms(noise.reshape(-1, n_features), noise_std)
+    query_input = np.repeat(query_inputs, n_query * n_mc)
     query_class = codes[query_input]
-    query_replica = np.tile(np.repeat(np.arange(n_query, dtype=np.int64), n_mc), n_inputs)
-    class_sizes = np.diff(class_bounds)
-    log_class_share = np.log(n_inputs / class_sizes)[query_class]
-    mi = np.empty((len(sizes), n_inputs))
-    label = np.empty((len(sizes), n_inputs))
+    query_replica = np.tile(np.repeat(np.arange(n_query, dtype=np.int64), n_mc), query_inputs.shape[0])
+    log_class_share = np.log(n_inputs / np.diff(class_bounds))[query_class]
+    mi = np.empty((len(sizes), query_inputs.shape[0]))
+    label = np.empty_like(mi)
     for level, size in enumerate(sizes):
         centres = np.ascontiguousarray(S_chain[:, :size]).reshape(-1, n_features)
         input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * size
@@ -127,8 +132,8 @@ def _chain_terms(S_chain, codes, class_bounds, sizes, n_query, noise, noise_std,
         lse_all, lse_input, lse_class = lse.T
         if size == 1:
             lse_input = -cv
-        mi[level] = (lse_input - lse_all + math.log(n_inputs)).reshape(n_inputs, -1).mean(axis=1)
-        label[level] = (lse_class - lse_all + log_class_share).reshape(n_inputs, -1).mean(axis=1)
+        mi[level] = (lse_input - lse_all + math.log(n_inputs)).reshape(mi.shape[1], -1).mean(axis=1)
+        label[level] = (lse_class - lse_all + log_class_share).reshape(mi.shape[1], -1).mean(axis=1)
     return mi, label
 
 
@@ -164,20 +169,25 @@ def _bias_factor(p, sizes):
     return n**-p / (n2**-p - n**-p)
 
 
-def _correct(per_chain, sizes, mc_se):
+def _correct(per_chain, sizes, mc_se, n_inputs):
     """Bias and total standard error from per-chain, per-input terms.
 
     Parameters
     ----------
-    per_chain : float64 ndarray of shape (n_chains, n_sizes, m)
+    per_chain : float64 ndarray of shape (n_chains, n_sizes, n_query_inputs)
+        Mean terms of each query input (all m inputs, or a random subset).
     sizes : tuple of int
+        The nested sizes, increasing, the last r.
     mc_se : float
+        Monte Carlo standard error of the plug-in.
+    n_inputs : int
+        Number of inputs m.
 
     Returns
     -------
     bias, standard_error, converged, exponent
     """
-    n_inputs = per_chain.shape[2]
+    n_query_inputs = per_chain.shape[2]
     levels = per_chain.mean(axis=(0, 2))  # I(n) per size, chains pooled
     d2 = levels[-2] - levels[-1]
     d1 = levels[-3] - levels[-2] if len(sizes) >= 3 else math.nan
@@ -188,27 +198,41 @@ def _correct(per_chain, sizes, mc_se):
     bracket_se = 0.25 * abs(factor_low - factor_high) * abs(d2)
 
     # Chain-to-chain differences per input: the between-input spread cancels,
-    # what remains is the replica draw and Monte Carlo noise of one chain.
-    def chain_variance(values):  # values: (n_chains, m); variance of their chain mean
-        diff = values[0] - values[1]
-        return float(np.sum(diff**2)) / (4.0 * n_inputs**2)
+    # what remains is one chain's replica-draw and Monte Carlo noise;
+    # sum(diff^2) / 2 estimates the sum of the inputs' variances.
+    def summed_variance(values):
+        return float(np.sum((values[0] - values[1]) ** 2)) / 2.0
 
-    d2_per_chain = per_chain[:, -2] - per_chain[:, -1]
-    var_bias = factor**2 * chain_variance(d2_per_chain)
-    # Variance of an estimate at size r from the two disjoint halves (size r/2
-    # each, independent replicas): the replica-draw part scales as 1/size.
-    var_half = 2.0 * chain_variance(per_chain[:, -2])
+    d2_inputs = per_chain[:, -2] - per_chain[:, -1]
+    var_d2 = summed_variance(d2_inputs) / (2.0 * n_query_inputs**2)
+    if n_query_inputs < n_inputs:
+        # Queries from a random subset of inputs: add its sampling variance.
+        spread = float(np.var(d2_inputs.mean(axis=0), ddof=1)) if n_query_inputs > 1 else 0.0
+        var_d2 += spread / n_query_inputs * (1.0 - n_query_inputs / n_inputs)
+    var_bias = factor**2 * var_d2
+    # One half-size estimate over all m inputs (sizes[-2] replicas each), from
+    # the two disjoint halves; the replica-draw part scales as 1 / size.
+    var_half = summed_variance(per_chain[:, -2]) / (n_query_inputs * n_inputs)
     var_replica = var_half * sizes[-2] / sizes[-1]
     standard_error = math.sqrt(mc_se**2 + var_replica + var_bias + bracket_se**2)
-    # Combined error of the plug-in at r and r/2 (the r/2 one is an
-    # independent half, with twice the replica variance).
-    combined = math.sqrt(2.0 * mc_se**2 + var_replica + var_half + chain_variance(d2_per_chain))
+    # Combined error of the plug-in at r and at r/2 (an independent half,
+    # with its own Monte Carlo error).
+    combined = math.sqrt(2.0 * mc_se**2 + var_replica + var_half + var_d2)
     converged = bool(abs(d2) <= combined)
     return float(bias), standard_error, converged, p_low
 
 
 def _estimate_replica_correction(
-    S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs, plugin
+    S,
+    codes,
+    noise_std,
+    n_mc,
+    query_replicas,
+    method,
+    random_state,
+    n_jobs,
+    plugin,
+    max_query_inputs=_MAX_QUERY_INPUTS,
 ):
     """Bias of the SP plug-in I(X;T) (and I(Y;T)) from the finite replica count.
 
@@ -224,6 +248,10 @@ def _estimate_replica_correction(
     plugin : NoisyMIResult
         The plug-in estimate on the same ``S`` (its Monte Carlo standard
         errors enter the total).
+    max_query_inputs : int, default=_MAX_QUERY_INPUTS
+        Above this many inputs, the chains' queries come from a random subset
+        of this size (every input's replicas stay mixture centres); the
+        subset's sampling variance enters the standard error.
 
     Returns
     -------
@@ -259,19 +287,23 @@ def _estimate_replica_correction(
     half = n_replicas // 2
     chain_sizes = _level_sizes(n_replicas)
     n_query = min(query_replicas, chain_sizes[0])
-    mi = np.empty((_N_CHAINS, len(chain_sizes), n_inputs))
+    if n_inputs > max_query_inputs:
+        query_inputs = np.sort(rng.choice(n_inputs, size=max_query_inputs, replace=False)).astype(np.int64)
+    else:
+        query_inputs = np.arange(n_inputs, dtype=np.int64)
+    mi = np.empty((_N_CHAINS, len(chain_sizes), query_inputs.shape[0]))
     label = np.empty_like(mi)
     for chain in range(_N_CHAINS):
         replica_order = np.roll(shuffled, -chain * half, axis=1)
         S_chain = np.take_along_axis(S, replica_order[:, :, None], axis=1)
-        noise = noise_std * rng.standard_normal((n_inputs, n_query, n_mc, n_features))
+        noise = noise_std * rng.standard_normal((query_inputs.shape[0], n_query, n_mc, n_features))
         mi[chain], label[chain] = _chain_terms(
-            S_chain, codes, class_bounds, chain_sizes, n_query, noise, noise_std, method, n_jobs
+            S_chain, codes, class_bounds, chain_sizes, query_inputs, n_query, noise, noise_std, method, n_jobs
         )
-    bias, se, converged, exponent = _correct(mi, chain_sizes, mc_se)
+    bias, se, converged, exponent = _correct(mi, chain_sizes, mc_se, n_inputs)
     label_bias = label_se = label_converged = None
     if has_labels:
-        label_bias, label_se, label_converged, _ = _correct(label, chain_sizes, label_mc_se)
+        label_bias, label_se, label_converged, _ = _correct(label, chain_sizes, label_mc_se, n_inputs)
     return ReplicaCorrection(
         bias, se, mc_se, label_bias, label_se, label_mc_se, converged, label_converged, exponent
     )
