@@ -62,7 +62,7 @@ class InfoPlaneResult(ExperimentResult):
     plug-in, ``mi_x - mi_x_bias`` the replica-corrected estimate and
     ``mi_x_se`` its total standard error (``mi_x_mc_se``: the Monte Carlo
     part); ``mi_x_converged`` is False when halving the replicas moved
-    ``mi_x`` by more than the combined error.
+    ``mi_x`` by more than the combined error and 0.01 nats.
 
     Parameters
     ----------

@@ -70,6 +70,9 @@ __all__ = ["replica_convergence"]
 _MIN_EXPONENT = 0.25
 _MAX_EXPONENT = 1.0
 _N_CHAINS = 2
+# A move of the plug-in below this (nats) counts as converged whatever its
+# error: saturated layers (I(X;T) ~ log m) have errors of 1e-5 nats.
+CONVERGENCE_TOL = 0.01
 # Query inputs of the chains: the bias is a smooth average over inputs, so a
 # random subset of inputs estimates it; this bounds the cost for large m.
 _MAX_QUERY_INPUTS = 1024
@@ -83,7 +86,8 @@ class ReplicaCorrection:
     ``standard_error`` the total standard error of ``plugin - bias``;
     ``mc_standard_error`` the plug-in's Monte Carlo part. ``label_*`` are
     None without labels. ``converged`` is False when halving r moves the
-    plug-in by more than the combined standard error of the two sizes.
+    plug-in by more than the combined standard error of the two sizes and
+    by more than ``CONVERGENCE_TOL`` nats.
     """
 
     bias: float
@@ -226,7 +230,7 @@ def _correct(per_chain, sizes, mc_se, n_inputs):
     # Combined error of the plug-in at r and at r/2 (an independent half,
     # with its own Monte Carlo error).
     combined = math.sqrt(2.0 * mc_se**2 + var_replica + var_half + var_d2)
-    converged = bool(abs(d2) <= combined)
+    converged = bool(abs(d2) <= max(combined, CONVERGENCE_TOL))
     return float(bias), standard_error, converged, p_low
 
 
@@ -330,7 +334,7 @@ def replica_convergence(
     How to read it: the plug-in column ``mutual_information`` falls as r
     grows (its bias is positive). The layer is **not converged** at a size
     when halving it moves the plug-in by more than the combined standard
-    error of the two rows (``converged`` False): then the plug-in still
+    error of the two rows and by more than 0.01 nats (``converged`` False): then the plug-in still
     carries replica bias, and only the corrected column
     ``mutual_information - bias`` with its ``standard_error`` should be
     reported. The corrected column should stay flat within its errors; if it
@@ -430,7 +434,8 @@ def replica_convergence(
                 if prefix and codes is None:
                     continue
                 combined = math.hypot(record[prefix + "standard_error"], previous[prefix + "standard_error"])
-                record[prefix + "converged"] = bool(abs(record[key] - previous[key]) <= combined)
+                moved = abs(record[key] - previous[key])
+                record[prefix + "converged"] = bool(moved <= max(combined, CONVERGENCE_TOL))
         records.append(record)
         previous = record
     params = {

@@ -11,7 +11,7 @@ def plot_replica_convergence(result, *, labels=False, ax=None):
     The plug-in (circles, ±2 Monte Carlo standard errors) falls as r grows;
     the corrected estimate (line, band of ±2 total standard errors) should
     stay flat. Sizes where halving r moved the plug-in by more than the
-    combined error are marked "not converged" (open circles).
+    combined error (and 0.01 nats) are marked "not converged" (open circles).
 
     Parameters
     ----------
