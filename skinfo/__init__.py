@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 # --- core: SP entropy and noisy-layer mutual information (issue 2) ---
 from .entropy import SPEntropy, sp_entropy
 from .mutual_info import NoisyMutualInformation, noisy_mutual_information
+from .mutual_info import replica_convergence  # issue 12
 
 # --- binning and clustering (issue 3) ---
 from .cluster import (
@@ -69,5 +70,6 @@ __all__ = [
     "__version__",
     "datasets",
     "noisy_mutual_information",
+    "replica_convergence",
     "sp_entropy",
 ]

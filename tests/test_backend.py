@@ -22,8 +22,12 @@ def _layer(rng, m=120, r=3, d=5):
 
 def test_noisy_mi_torch_equals_numba(rng, seed):
     S, y = _layer(rng)
-    reference = NoisyMutualInformation(noise_std=0.1, method="dense", random_state=seed, backend="numba").fit(S, y)
-    ours = NoisyMutualInformation(noise_std=0.1, random_state=seed, backend="torch").fit(torch.from_numpy(S), y)
+    reference = NoisyMutualInformation(noise_std=0.1, method="dense", random_state=seed, backend="numba").fit(
+        S, y
+    )
+    ours = NoisyMutualInformation(noise_std=0.1, random_state=seed, backend="torch").fit(
+        torch.from_numpy(S), y
+    )
     assert ours.backend_ == "torch" and reference.backend_ == "numba"
     for name in ("mutual_information_", "entropy_", "conditional_entropy_", "label_information_"):
         assert getattr(ours, name) == pytest.approx(getattr(reference, name), abs=1e-10)

@@ -386,7 +386,8 @@ def test_numba_threads_follow_the_estimator_inside_tasks(monkeypatch, rng, seed)
         seen.clear()
         est = NoisyMutualInformation(noise_std=0.3, n_mc=2, method="dense", random_state=seed, n_jobs=n_jobs)
         estimate_many(est, tasks, y, n_jobs=2, backend="threading")
-        assert seen == [expected] * len(tasks)
+        # Every mixture evaluation of every task (the replica correction adds some per fit).
+        assert len(seen) >= len(tasks) and set(seen) == {expected}
         assert numba.get_num_threads() == before
 
 

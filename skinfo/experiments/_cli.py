@@ -173,9 +173,12 @@ def _run_info_plane(args):
         row["H(Bin T)"] = final["binned_entropy"]
         row["silhouette"] = final["silhouette"]
         row.pop("rose")
+        if "not_converged" in row:  # checkpoints whose I(X;T) still moves with the replica count
+            n_bad = row.pop("not_converged")
+            row["converged"] = "yes" if n_bad == 0 else f"no ({n_bad}/{len(result.epochs)})"
     print(f"\nI(X;T) per layer over {len(result.epochs)} checkpoints (nats; log 4096 = 8.318):")
     print(_table(summary, ["layer", "width", "first", "peak", "peak_epoch", "final", "fall_%", "I(Y;T)",
-                           "H(Bin T)", "silhouette"]))
+                           "H(Bin T)", "silhouette"] + (["converged"] if "converged" in summary[0] else [])))
     acc = last[0]
     test = "n/a" if acc["test_accuracy"] is None else f"{acc['test_accuracy']:.3f}"
     print(f"\nfinal train accuracy {acc['train_accuracy']:.3f}, test accuracy {test}")

@@ -55,9 +55,14 @@ class InfoPlaneResult(ExperimentResult):
     """Result of :func:`run_info_plane`: tidy records plus activation snapshots.
 
     Records have one row per (checkpoint epoch, layer) with columns
-    ``epoch, layer, width, mi_x, mi_x_se, mi_y, mi_y_se, binned_entropy,
+    ``epoch, layer, width, mi_x, mi_x_bias, mi_x_se, mi_x_mc_se,
+    mi_x_converged, mi_y, mi_y_bias, mi_y_se, mi_y_mc_se, binned_entropy,
     silhouette, cosine_gap, train_accuracy, test_accuracy, train_loss,
-    test_loss`` (information and losses in nats).
+    test_loss`` (information and losses in nats). ``mi_x`` is the SP
+    plug-in, ``mi_x - mi_x_bias`` the replica-corrected estimate and
+    ``mi_x_se`` its total standard error (``mi_x_mc_se``: the Monte Carlo
+    part); ``mi_x_converged`` is False when halving the replicas moved
+    ``mi_x`` by more than the combined error and 0.01 nats.
 
     Parameters
     ----------
@@ -156,7 +161,10 @@ def compression_summary(result, key="mi_x"):
     list of dict
         One dict per layer with ``layer, width, first, peak, peak_epoch,
         final, fall, rose`` where ``fall = (peak - final) / peak`` (0 when
-        the peak is not positive) and ``rose = peak > first``.
+        the peak is not positive) and ``rose = peak > first``; plus
+        ``not_converged``, the number of checkpoints whose estimate was not
+        converged in the replica count, when ``result`` has a
+        ``<key>_converged`` column.
 
     Examples
     --------
@@ -183,6 +191,9 @@ def compression_summary(result, key="mi_x"):
             "fall": (peak - float(values[-1])) / peak if peak > 0 else 0.0,
             "rose": bool(peak > values[0]),
         })
+        if f"{key}_converged" in result.columns:
+            flags = [r.get(f"{key}_converged") for r in result.where(layer=layer)]
+            rows[-1]["not_converged"] = sum(flag is False for flag in flags)
     return rows
 
 
@@ -212,9 +223,15 @@ def _checkpoint_records(mlp, epoch, X, y, train, test, noise_std, n_replicas, n_
             "layer": index + 1,
             "width": int(S.shape[2]),
             "mi_x": estimator.mutual_information_,
+            # Replica bias and the total SE of the corrected mi_x - mi_x_bias (issue 12).
+            "mi_x_bias": estimator.bias_,
             "mi_x_se": estimator.standard_error_,
+            "mi_x_mc_se": estimator.mc_standard_error_,
+            "mi_x_converged": estimator.converged_,
             "mi_y": estimator.label_information_,
+            "mi_y_bias": estimator.label_bias_,
             "mi_y_se": estimator.label_standard_error_,
+            "mi_y_mc_se": estimator.label_mc_standard_error_,
             **_layer_scores(deterministic[index], y, n_bins, value_range),
             **fit,
         })

@@ -1,12 +1,15 @@
 """I(X;T) and I(Y;T) for a noisy layer T = S + Z by sample propagation."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from sklearn.utils import check_random_state
 
 from .._sp_core import BACKENDS, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
 from ..utils._device import tensor_device
 from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, validate_params
 from ..utils.validation import check_activations, check_labels, check_noise_std
+from ._replica import _estimate_replica_correction
 
 __all__ = ["NoisyMIResult", "NoisyMutualInformation", "noisy_mutual_information"]
 
@@ -34,7 +37,10 @@ class NoisyMIResult(InformationResult):
     mutual_information : float
         I(X;T) (nats unless a ``base`` was given), not clipped at 0.
     standard_error : float
-        Monte Carlo standard error of ``mutual_information``.
+        Total standard error of the corrected estimate
+        ``mutual_information - bias``: Monte Carlo integration, the replica
+        draw and the uncertainty of the correction (the Monte Carlo part alone
+        for deterministic input).
     entropy : float
         The SP estimate of h(T) over all pooled samples.
     conditional_entropy : float
@@ -42,13 +48,28 @@ class NoisyMIResult(InformationResult):
     label_information : float or None
         I(Y;T); ``None`` without labels.
     label_standard_error : float or None
-        Monte Carlo standard error of ``label_information``; ``None`` without labels.
+        Total standard error of ``label_information - label_bias``; ``None``
+        without labels.
     method : str
         The mixture evaluation path used.
     n_queries : int
         Number of Monte Carlo query points.
     backend : {"numba", "torch"}, default="numba"
         What evaluated the mixture.
+    bias : float, default=0.0
+        Estimated bias of ``mutual_information`` from the finite replica
+        count (estimate minus truth); exactly 0.0 for deterministic input.
+    mc_standard_error : float or None, default=None
+        The Monte Carlo part of ``standard_error`` alone.
+    label_bias : float or None, default=None
+        Estimated replica bias of ``label_information``; ``None`` without labels.
+    label_mc_standard_error : float or None, default=None
+        Monte Carlo part of ``label_standard_error``; ``None`` without labels.
+    converged : bool, default=True
+        False when halving the replicas moves the plug-in by more than the
+        combined standard error (and 0.01 nats): report the corrected value.
+    label_converged : bool or None, default=None
+        The same for ``label_information``; ``None`` without labels.
 
     Examples
     --------
@@ -68,6 +89,12 @@ class NoisyMIResult(InformationResult):
     method: str
     n_queries: int
     backend: str = "numba"
+    bias: float = 0.0
+    mc_standard_error: float | None = None
+    label_bias: float | None = None
+    label_mc_standard_error: float | None = None
+    converged: bool = True
+    label_converged: bool | None = None
 
     _nats = (
         "mutual_information",
@@ -76,8 +103,18 @@ class NoisyMIResult(InformationResult):
         "conditional_entropy",
         "label_information",
         "label_standard_error",
+        "bias",
+        "mc_standard_error",
+        "label_bias",
+        "label_mc_standard_error",
     )
-    _label_fields = ("label_information", "label_standard_error")
+    _label_fields = (
+        "label_information",
+        "label_standard_error",
+        "label_bias",
+        "label_mc_standard_error",
+        "label_converged",
+    )
     _legacy = ("mutual_information", "standard_error", "label_information")
 
 
@@ -112,6 +149,7 @@ def _estimate_noisy_mi(
         In nats.
     """
     backend, evaluate = select_evaluator(backend, device)
+    rng = check_random_state(random_state)
     table = sample_propagation(
         S,
         codes,
@@ -119,11 +157,11 @@ def _estimate_noisy_mi(
         n_mc=n_mc,
         query_replicas=query_replicas,
         method=method,
-        random_state=random_state,
+        random_state=rng,
         n_jobs=n_jobs,
         evaluate=evaluate,
     )
-    return NoisyMIResult(
+    plugin = NoisyMIResult(
         mutual_information=table.mutual_information,
         standard_error=table.mutual_information_se,
         entropy=table.entropy,
@@ -133,6 +171,25 @@ def _estimate_noisy_mi(
         method=table.method,
         n_queries=table.n_queries,
         backend=backend,
+        mc_standard_error=table.mutual_information_se,
+        label_mc_standard_error=table.label_information_se,
+        label_bias=None if codes is None else 0.0,
+        label_converged=None if codes is None else True,
+    )
+    if S.shape[1] == 1:
+        return plugin  # deterministic layer: no replica bias
+    # Its own seed, so the correction's queries are independent of the plug-in's.
+    correction = _estimate_replica_correction(
+        S, codes, noise_std, n_mc, query_replicas, method, rng.randint(2**31 - 1), n_jobs, plugin
+    )
+    return replace(
+        plugin,
+        bias=correction.bias,
+        standard_error=correction.standard_error,
+        label_bias=correction.label_bias,
+        label_standard_error=correction.label_standard_error,
+        converged=correction.converged,
+        label_converged=correction.label_converged,
     )
 
 
@@ -266,7 +323,21 @@ class NoisyMutualInformation(InformationEstimator):
         ``max(0, ...)`` if you want the authors' convention). It is at most
         ``log m`` by construction.
     standard_error_ : float
-        Monte Carlo standard error of ``mutual_information_``.
+        Total standard error of the corrected estimate
+        ``mutual_information_ - bias_``: the Monte Carlo integration, the
+        replica draw and the uncertainty of the correction itself (equal to
+        ``mc_standard_error_`` for deterministic input).
+    bias_ : float
+        Estimated bias of ``mutual_information_`` from the finite replica
+        count (estimate minus truth), so ``mutual_information_ - bias_`` is
+        the corrected estimate; exactly 0.0 for deterministic (m, d) input.
+        See :ref:`user_guide_replicas` for the method and its cost.
+    mc_standard_error_ : float
+        The Monte Carlo part of ``standard_error_`` alone.
+    converged_ : bool
+        False when halving the replicas moves the plug-in estimate by more
+        than the combined standard error (and 0.01 nats); then report the
+        corrected value, or use more replicas (:func:`replica_convergence`).
     entropy_ : float
         h(T), the SP estimate over all pooled samples.
     conditional_entropy_ : float
@@ -274,7 +345,14 @@ class NoisyMutualInformation(InformationEstimator):
     label_information_ : float
         I(Y;T); only set when labels were given to ``fit``.
     label_standard_error_ : float
-        Monte Carlo standard error of ``label_information_``; only with labels.
+        Total standard error of ``label_information_ - label_bias_``; only
+        with labels.
+    label_bias_ : float
+        Estimated replica bias of ``label_information_``; only with labels.
+    label_mc_standard_error_ : float
+        Monte Carlo part of ``label_standard_error_``; only with labels.
+    label_converged_ : bool
+        As ``converged_``, for ``label_information_``; only with labels.
     method_ : str
         The evaluation path used.
     n_queries_ : int

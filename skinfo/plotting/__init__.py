@@ -50,6 +50,7 @@ from ._info_plane import (
     plot_layer_curves,
     plot_layer_scatter,
 )
+from ._replica import plot_replica_convergence  # issue 12
 from ._tanh_neuron import plot_tanh_neuron
 
 __all__ = [
@@ -58,5 +59,6 @@ __all__ = [
     "plot_information_plane",
     "plot_layer_curves",
     "plot_layer_scatter",
+    "plot_replica_convergence",
     "plot_tanh_neuron",
 ]

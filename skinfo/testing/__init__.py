@@ -9,6 +9,7 @@ from ._closed_forms import (
     gaussian_entropy,
     hypercube_constellation,
     mixture_entropy_1d,
+    noisy_linear_network_case,
     separated_constellation,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "gaussian_entropy",
     "hypercube_constellation",
     "mixture_entropy_1d",
+    "noisy_linear_network_case",
     "separated_constellation",
 ]
