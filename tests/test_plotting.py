@@ -174,12 +174,21 @@ def scatter_points(ax):
     return np.concatenate([c.get_offsets() for c in ax.collections if not isinstance(c, LineCollection)])
 
 
+def _corrected(record, key, bias_key):
+    """The value the plots draw: bias-corrected when the record carries a bias."""
+    return record[key] - (record.get(bias_key) or 0.0)
+
+
 def test_information_plane_of_every_source(recorded, many, experiment):
-    for result, x_key, y_key in ((recorded, "mi_x", "mi_y"), (experiment, "mi_x", "mi_y"),
-                                 (many, "mutual_information", "label_information")):
+    for result, x_key, y_key, x_bias, y_bias in (
+        (recorded, "mi_x", "mi_y", "mi_x_bias", "mi_y_bias"),
+        (experiment, "mi_x", "mi_y", "mi_x_bias", "mi_y_bias"),
+        (many, "mutual_information", "label_information", "bias", "label_bias"),
+    ):
         fig = plot_information_plane(result)
         ax = fig.axes[0]
-        table = [(r["layer"], r["epoch"], r[x_key], r[y_key]) for r in result.records]
+        table = [(r["layer"], r["epoch"], _corrected(r, x_key, x_bias), _corrected(r, y_key, y_bias))
+                 for r in result.records]
         layers = list(dict.fromkeys(r[0] for r in table))
         layers = sorted(layers) if all(isinstance(v, int) for v in layers) else layers
         expected = [(x, y) for layer in layers for (lay, _, x, y) in sorted(
@@ -230,7 +239,7 @@ def test_layer_curves_of_every_source(recorded, many, experiment):
     line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "b")
     rows = sorted(many.where(layer="b"), key=lambda r: r["epoch"])
     np.testing.assert_allclose(line.get_xdata(), [0, 10, 100])
-    np.testing.assert_allclose(line.get_ydata(), [r["mutual_information"] for r in rows])
+    np.testing.assert_allclose(line.get_ydata(), [_corrected(r, "mutual_information", "bias") for r in rows])
     assert fig.axes[0].get_xscale() == "symlog"  # epoch 0 stays on the axis
     fig = plot_layer_curves(recorded, panels=("mi_x", "mi_y", "binned_entropy", "silhouette", "cosine_gap"))
     assert len(fig.axes) == 5
@@ -244,7 +253,7 @@ def test_layer_curves_band_is_two_standard_errors(many):
     fig = plot_layer_curves(many, layers=["a"])
     band = fig.axes[0].collections[0].get_paths()[0].vertices
     rows = sorted(many.where(layer="a"), key=lambda r: r["epoch"])
-    mi = np.array([r["mutual_information"] for r in rows])
+    mi = np.array([_corrected(r, "mutual_information", "bias") for r in rows])
     se = np.array([r["standard_error"] for r in rows])
     for epoch, low, high in zip((0, 10, 100), mi - 2 * se, mi + 2 * se, strict=True):
         ys = band[np.isclose(band[:, 0], epoch), 1]
@@ -338,7 +347,7 @@ def test_torch_recorder_result_plots(toy_data):
     recorder.record(1)
     result = recorder.result_
     points = scatter_points(plot_information_plane(result).axes[0])
-    expected = [(r["mi_x"], r["mi_y"]) for layer in ("T1", "T2")
+    expected = [(_corrected(r, "mi_x", "mi_x_bias"), _corrected(r, "mi_y", "mi_y_bias")) for layer in ("T1", "T2")
                 for r in sorted(result.where(layer=layer), key=lambda r: r["epoch"])]
     np.testing.assert_allclose(points, expected)
     assert len(plot_layer_curves(result).axes) == 2
