@@ -321,11 +321,11 @@ def _nullcontext():
 
 
 def _representations(model, X):
-    """Noise-free activations of the hidden layers, one (n, d_l) float64 array each."""
+    """Noise-free activations of the hidden layers, one (n, d_l) float32 array each."""
     from ..torch import record_activations
 
     recorded = record_activations(model, X, [f"act{index}" for index in range(1, 4)], noise=False)
-    return [np.asarray(recorded[f"act{index}"], dtype=np.float64) for index in range(1, 4)]
+    return [np.asarray(recorded[f"act{index}"], dtype=np.float32) for index in range(1, 4)]
 
 
 def _clustering_scores(T, y, value_range, n_bins):
@@ -341,18 +341,21 @@ def _clustering_scores(T, y, value_range, n_bins):
     }
 
 
-def _information(model, noise_std, X, y, mi_layers, n_replicas, n_mc, seed):
-    """I(X;T_l), I(Y;T_l) by SP for the chosen layers of a noisy network, with their errors."""
+def _replicas(model, X, mi_layers, n_replicas, seed):
+    """Pre-noise (m, r, d_l) replica arrays of the chosen layers, noise on."""
     from ..torch import sample_replicas
 
-    rng = np.random.default_rng(seed)
     names = {f"act{LAYER_NAMES.index(name) + 1}": name for name in mi_layers}
-    replicas = sample_replicas(
-        model, X, n_replicas, layers=list(names), random_state=int(rng.integers(2**31 - 1))
-    )
+    replicas = sample_replicas(model, X, n_replicas, layers=list(names), random_state=seed)
+    return {name: replicas[module] for module, name in names.items()}
+
+
+def _information(replicas, noise_std, y, n_mc, seed):
+    """I(X;T_l), I(Y;T_l) by SP for each layer's replicas, with their errors."""
+    rng = np.random.default_rng(seed)
     out = {}
-    for module, name in names.items():
-        S = np.asarray(replicas[module], dtype=np.float64)
+    for name, S in replicas.items():
+        S = np.asarray(S, dtype=np.float64)
         # S_1 is a deterministic function of x: one replica gives its entropy exactly.
         layer_input = S[:, 0] if name == "conv1" else S
         est = NoisyMutualInformation(noise_std, n_mc=n_mc, random_state=int(rng.integers(2**31 - 1))).fit(
@@ -598,11 +601,13 @@ def run_cnn(
     threads = torch.get_num_threads()
     if n_threads is not None:
         torch.set_num_threads(n_threads)
-    records, snapshots, reference = [], {}, {}
+    # Two phases: every torch pass first (training, validation, representations, replicas), then
+    # every score. Interleaving them made training ~9x slower here: after a Numba OpenMP region
+    # (2 threads) torch's CPU kernels in the same process competed with the spinning OpenMP pool.
+    passes = {}
     try:
         for noise_std in noise_stds:
-            network = "deterministic" if noise_std == 0 else "noisy"
-            noise_generator = torch.Generator().manual_seed(int(seeds[3]) + int(round(noise_std * 1e6)))
+            noise_generator = torch.Generator().manual_seed(int(seeds[3]))
             # Same initial weights and batch order for every network: they differ by their noise only.
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(int(seeds[4]))
@@ -623,53 +628,22 @@ def run_cnn(
                 if epoch in epochs:
                     val_error, val_loss = _validation(model, tensors["valid"], y_valid, noise=True)
                     off_error, off_loss = _validation(model, tensors["valid"], y_valid, noise=False)
-                    layers = _representations(model, tensors["eval"])
-                    if noise_std == 0:
-                        reference[epoch] = layers
-                    if epoch in (epochs[0], epochs[-1]):
-                        snapshots[noise_std, epoch] = [T.astype(np.float32) for T in layers]
-                    information = {}
-                    if noise_std > 0 and mi_layers:
-                        information = _information(
-                            model,
-                            noise_std,
-                            tensors["mi"],
-                            y[mi_rows],
-                            mi_layers,
-                            n_replicas,
-                            n_mc,
-                            int(seeds[6]) + epoch,
+                    passes[noise_std, epoch] = {
+                        "val_error": val_error,
+                        "val_loss": val_loss,
+                        "val_error_noise_off": off_error,
+                        "val_loss_noise_off": off_loss,
+                        "train_loss": train_loss,
+                        "layers": _representations(model, tensors["eval"]),
+                        "replicas": _replicas(
+                            model, tensors["mi"], mi_layers, n_replicas, int(seeds[6]) + epoch
                         )
-                    for index, (name, T) in enumerate(zip(LAYER_NAMES, layers, strict=True), start=1):
-                        records.append(
-                            {
-                                "noise_std": noise_std,
-                                "network": network,
-                                "epoch": int(epoch),
-                                "layer": index,
-                                "layer_name": name,
-                                "width": int(T.shape[1]),
-                                "val_error": val_error,
-                                "val_loss": val_loss,
-                                "val_error_noise_off": off_error,
-                                "val_loss_noise_off": off_loss,
-                                "train_loss": train_loss,
-                                **_clustering_scores(T, y[evaluation], value_range, n_bins),
-                                "cka": linear_cka(T, reference[epoch][index - 1]),
-                                **information.get(
-                                    name,
-                                    dict.fromkeys(
-                                        ("mi_x", "mi_x_se", "mi_x_bias", "mi_y", "mi_y_se", "mi_y_bias")
-                                    ),
-                                ),
-                            }
-                        )
+                        if noise_std > 0 and mi_layers
+                        else {},
+                    }
                     if verbose:
-                        last = records[-1]
                         print(
-                            f"noise {noise_std:g} epoch {epoch}: validation error {val_error:.4f}, "
-                            f"dense cosine gap {last['cosine_gap']:.3f}",
-                            flush=True,
+                            f"noise {noise_std:g} epoch {epoch}: validation error {val_error:.4f}", flush=True
                         )
                 if epoch < n_epochs:
                     train_loss = _train_epoch(
@@ -677,6 +651,31 @@ def run_cnn(
                     )
     finally:
         torch.set_num_threads(threads)
+
+    records, snapshots = [], {}
+    null_information = dict.fromkeys(("mi_x", "mi_x_se", "mi_x_bias", "mi_y", "mi_y_se", "mi_y_bias"))
+    for (noise_std, epoch), measured in passes.items():
+        if epoch in (epochs[0], epochs[-1]):
+            snapshots[noise_std, epoch] = measured["layers"]
+        layers = [T.astype(np.float64) for T in measured["layers"]]
+        reference = [T.astype(np.float64) for T in passes[0.0, epoch]["layers"]]
+        information = _information(measured["replicas"], noise_std, y[mi_rows], n_mc, int(seeds[7]) + epoch)
+        fit = {key: value for key, value in measured.items() if key not in ("layers", "replicas")}
+        for index, (name, T) in enumerate(zip(LAYER_NAMES, layers, strict=True), start=1):
+            records.append(
+                {
+                    "noise_std": noise_std,
+                    "network": "deterministic" if noise_std == 0 else "noisy",
+                    "epoch": int(epoch),
+                    "layer": index,
+                    "layer_name": name,
+                    "width": int(T.shape[1]),
+                    **fit,
+                    **_clustering_scores(T, y[evaluation], value_range, n_bins),
+                    "cka": linear_cka(T, reference[index - 1]),
+                    **information.get(name, null_information),
+                }
+            )
     params = {
         "dataset": dataset,
         "noise_stds": ",".join(f"{s:g}" for s in noise_stds),
