@@ -58,7 +58,7 @@ CNN_PRESETS = {
         "batch_size": 128,
         "learning_rate": 1e-3,
         "n_samples": None,
-        "n_eval": 2000,
+        "n_eval": 1000,
         "mi_layers": ("dense",),
         "n_mi_inputs": 500,
         "n_replicas": 10,
