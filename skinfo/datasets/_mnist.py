@@ -30,7 +30,7 @@ def load_mnist(*, data_home=None, n_samples=None, random_state=None):
     Parameters
     ----------
     data_home : str or path-like, default=None
-        scikit-learn's data folder; ``None`` uses
+        The scikit-learn data folder; ``None`` uses
         :func:`sklearn.datasets.get_data_home` (``SCIKIT_LEARN_DATA`` or
         ``~/scikit_learn_data``).
     n_samples : int, default=None

@@ -528,7 +528,7 @@ def run_cnn(
         Bins per unit for H(Bin T) (over [-1, 1] for tanh, the data's range
         for ReLU).
     data_home : str or path-like, default=None
-        scikit-learn's data folder for MNIST.
+        The scikit-learn data folder for MNIST.
     random_state : int, default=0
         Seeds the split, subsets, initialisation, batch order, noise and
         estimates: the same seed gives identical records.
