@@ -134,7 +134,7 @@ class CNNResult(ExperimentResult):
     >>> result.noise_stds, result.epochs
     ([0.0, 0.1], [0, 5])
     >>> epochs, errors = result.series(0.1, 3, "val_error")
-    >>> epochs.tolist(), [round(v, 2) for v in errors]
+    >>> epochs.tolist(), errors.round(2).tolist()
     ([0, 5], [0.2, 0.15])
     """
 
@@ -470,9 +470,10 @@ def run_cnn(
     (3x3 convolution, 3x3 convolution, dense hidden layer, linear output; tanh
     or ReLU) with ``T_l = f(S_l) + Z_l``, ``Z_l ~ N(0, noise_std^2 I)`` after
     every hidden layer is trained with Adam on the training split. All
-    networks share the initial weights and the mini-batch order, so they
-    differ by their noise only. At the initialisation (epoch 0) and at
-    log-spaced epochs, and for each hidden layer, it records:
+    networks share the initial weights, the mini-batch order and the standard
+    normal noise draws (scaled by their ``noise_std``), so they differ by
+    their noise level only. At the initialisation (epoch 0) and at log-spaced
+    epochs, and for each hidden layer, it records:
 
     * validation error and cross-entropy with the noise on (the noisy network
       as trained) and off (its deterministic evaluation);
@@ -483,6 +484,11 @@ def run_cnn(
     * for the noisy networks and the layers in ``mi_layers``: I(X;T) and
       I(Y;T) by sample propagation with their standard errors (noise on),
       X uniform over ``n_mi_inputs`` validation inputs.
+
+    Every torch pass (training, validation, representations, replicas) runs
+    first and the scores after: PyTorch CPU training interleaved with Numba's
+    OpenMP regions ran about 9x slower. The representations of all
+    checkpoints are therefore held in memory (float32) until the end.
 
     Parameters
     ----------
