@@ -17,6 +17,7 @@ __all__ = ["main"]
 _COMMAND_MODULES = (
     "skinfo.experiments._cli",
     "skinfo.experiments._compare_cli",
+    "skinfo.experiments._cnn_cli",
 )
 
 

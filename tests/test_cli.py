@@ -20,7 +20,7 @@ def test_info_plane_tiny_preset_writes_results_and_figures(tmp_path, capsys):
     assert status == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"info_plane.csv", "info_plane.json", "information_plane.png", "layer_curves.png",
-                     "layer_scatter.png", "cosine_heatmaps.png"}
+                     "layer_scatter.png", "cosine_heatmaps.png", "activation_histograms.png"}
     result = ExperimentResult.from_json(out / "info_plane.json")
     assert result.params["n_epochs"] == 8 and result.params["n_replicas"] == 2
     assert sorted({r["epoch"] for r in result.records}) == [1, 8]

@@ -95,7 +95,7 @@ def test_corrected_estimate_covers_the_truth(name, seed):
     """
     rng = np.random.default_rng([seed, sorted(NETWORKS).index(name)])
     case = noisy_linear_network_case(rng=rng, n_mc=1000, **NETWORKS[name])
-    n_draws = 12
+    n_draws = 20
     for n_replicas in (8, 32):
         plugin_err, corrected_err, se = [], [], []
         for draw in range(n_draws):

@@ -149,7 +149,7 @@ def _run_info_plane(args):
         batch_size=args.batch_size, n_epochs=settings["epochs"], n_checkpoints=settings["checkpoints"],
         n_replicas=settings["replicas"], n_mc=settings["n_mc"], orthonormal_alpha=args.orthonormal,
         method=args.method, snapshot_epochs=args.snapshot_epochs, random_state=args.seed, n_jobs=args.n_jobs,
-        verbose=not args.quiet,
+        verbose=not args.quiet, shuffle_labels=args.shuffle_labels,
     )
     elapsed = time.perf_counter() - start
     result.params["wall_time_s"] = round(elapsed, 2)
@@ -164,6 +164,10 @@ def _run_info_plane(args):
     if any(w in ("2", "3") for w in widths):
         _save(plot_layer_scatter(result), out / "layer_scatter.png", written)
     _save(plot_cosine_heatmaps(result), out / "cosine_heatmaps.png", written)
+    from ..plotting import plot_activation_histograms
+
+    _save(plot_activation_histograms(result, value_range=(-1.0, 1.0) if args.activation == "tanh" else None),
+          out / "activation_histograms.png", written)
     summary = compression_summary(result)
     last = result.where(epoch=result.epochs[-1])
     for row in summary:
@@ -229,7 +233,7 @@ def add_parser(subparsers):
                        help="Adam step size (default: %(default)s)")
     plane.add_argument("--batch-size", type=_positive_int, default=256,
                        help="mini-batch (default: %(default)s)")
-    plane.add_argument("--activation", choices=("tanh", "relu"), default="tanh",
+    plane.add_argument("--activation", choices=("tanh", "relu", "linear"), default="tanh",
                        help="hidden non-linearity (default: %(default)s)")
     plane.add_argument("--orthonormal", type=_non_negative_float, default=0.0, metavar="ALPHA",
                        help="orthonormality retraction step, 0 = off (default: %(default)s)")
@@ -241,5 +245,6 @@ def add_parser(subparsers):
     plane.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     plane.add_argument("--n-jobs", type=_n_jobs, default=1,
                        help="checkpoints estimated in parallel (default: %(default)s)")
+    plane.add_argument("--shuffle-labels", action="store_true", help="train on randomly permuted labels")
     plane.add_argument("--quiet", action="store_true", help="no progress bars")
     plane.set_defaults(func=_run_info_plane)

@@ -241,7 +241,8 @@ def _checkpoint_records(mlp, epoch, X, y, train, test, noise_std, n_replicas, n_
 def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), activation="tanh",
                    learning_rate=4e-4, batch_size=256, n_epochs=10000, n_checkpoints=30, n_replicas=20,
                    n_mc=1, query_replicas=1, test_size=0.2, orthonormal_alpha=0.0, n_bins=30,
-                   snapshot_epochs=None, method="auto", random_state=0, n_jobs=1, verbose=False):
+                   snapshot_epochs=None, method="auto", random_state=0, n_jobs=1, verbose=False,
+                   shuffle_labels=False):
     """Train the SZT network with noise and trace every layer in the information plane.
 
     The 12-10-7-5-4-3-2 tanh network of Goldfeld et al. (2019) on the 12-bit
@@ -259,8 +260,9 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         Noise standard deviation, in training and in the estimates.
     hidden_layer_sizes : tuple of int, default=(10, 7, 5, 4, 3)
         Hidden widths.
-    activation : {"tanh", "relu"}, default="tanh"
-        Hidden non-linearity.
+    activation : {"tanh", "relu", "linear"}, default="tanh"
+        Hidden non-linearity ("linear": none; H(Bin T) then bins each
+        layer's own range).
     learning_rate : float, default=4e-4
         Adam step size.
     batch_size : int, default=256
@@ -293,6 +295,9 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         the Numba threads inside each estimate. Results do not depend on it.
     verbose : bool, default=False
         Progress bars for training and checkpoints.
+    shuffle_labels : bool, default=False
+        Train and measure on randomly permuted labels (the authors' random-
+        label control): the class counts stay, the rule is gone.
 
     Returns
     -------
@@ -332,6 +337,8 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
     base_seed = int(seed_rng.randint(2**31 - 1))
     X, y = load_szt()
     X = X.astype(np.float64)
+    if shuffle_labels:
+        y = np.random.default_rng(base_seed).permutation(y)
     indices = np.arange(X.shape[0])
     if test_size > 0:
         train, test = train_test_split(indices, test_size=test_size, stratify=y, random_state=base_seed)
@@ -342,7 +349,7 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         batch_size=batch_size, n_epochs=n_epochs, checkpoints=n_checkpoints,
         orthonormal_alpha=orthonormal_alpha, random_state=base_seed, verbose=verbose,
     ).fit(X[train], y[train])
-    value_range = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
+    value_range = {"tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}.get(activation)  # linear: each layer's range
     seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
     jobs = (
         delayed(_checkpoint_records)(
@@ -365,7 +372,7 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         "n_epochs": n_epochs, "n_checkpoints": len(epochs), "n_replicas": n_replicas, "n_mc": n_mc,
         "query_replicas": query_replicas, "test_size": test_size, "orthonormal_alpha": orthonormal_alpha,
         "n_bins": n_bins, "method": method, "random_state": random_state if isinstance(random_state, int)
-        else None, "log_n_inputs": math.log(X.shape[0]),
+        else None, "log_n_inputs": math.log(X.shape[0]), "shuffle_labels": bool(shuffle_labels),
     }
     name = "info-plane-orthonormal" if orthonormal_alpha > 0 else "info-plane"
     return InfoPlaneResult(name, records, params, snapshots=snapshots, labels=y, model=mlp,

@@ -21,7 +21,7 @@ from ..utils._sklearn_shim import (
 
 __all__ = ["DenseLayer", "NoisyMLP", "log_spaced_epochs", "orthonormal_retraction"]
 
-_ACTIVATIONS = {"tanh", "relu"}
+_ACTIVATIONS = {"tanh", "relu", "linear"}
 
 
 def log_spaced_epochs(n_epochs, n_checkpoints):
@@ -73,8 +73,9 @@ class DenseLayer:
         Weight matrix.
     bias : ndarray of shape (d_out,)
         Bias.
-    activation : {"tanh", "relu", "identity"}
-        Non-linearity applied after the affine map.
+    activation : {"tanh", "relu", "linear", "identity"}
+        Non-linearity applied after the affine map ("linear" and "identity"
+        apply none).
 
     Examples
     --------
@@ -127,12 +128,16 @@ class _Parameters:
 def _activate(S, activation):
     if activation == "tanh":
         return np.tanh(S)
+    if activation == "linear":
+        return S
     return np.maximum(S, 0.0)
 
 
 def _activation_derivative(H, S, activation):
     if activation == "tanh":
         return 1.0 - H * H
+    if activation == "linear":
+        return np.ones_like(S)
     return (S > 0.0).astype(np.float64)
 
 
@@ -223,8 +228,9 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : tuple of int, default=(10, 7, 5, 4, 3)
         Widths of the hidden layers (the paper's 12-10-7-5-4-3-2 network).
-    activation : {"tanh", "relu"}, default="tanh"
-        Hidden non-linearity.
+    activation : {"tanh", "relu", "linear"}, default="tanh"
+        Hidden non-linearity ("linear": none, as in the authors' linear
+        variant).
     noise_std : float, default=0.005
         Standard deviation of the Gaussian noise added to every hidden
         layer's output during training; 0 trains a deterministic network.

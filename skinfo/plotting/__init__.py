@@ -43,6 +43,14 @@ activation snapshots (``result.snapshots``: per epoch a list of arrays, one
 per 1-based layer, or a dict from layer label to array) and ``result.labels``.
 """
 
+from ._cnn import (
+    activation_histograms,
+    plot_activation_histograms,
+    plot_cnn_clustering,
+    plot_cnn_cosine_heatmaps,
+    plot_cnn_information_plane,
+    plot_cnn_validation_error,
+)
 from ._compare import plot_estimator_comparison
 from ._info_plane import (
     plot_cosine_heatmaps,
@@ -50,10 +58,16 @@ from ._info_plane import (
     plot_layer_curves,
     plot_layer_scatter,
 )
-from ._replica import plot_replica_convergence  # issue 12
+from ._replica import plot_replica_convergence
 from ._tanh_neuron import plot_tanh_neuron
 
 __all__ = [
+    "activation_histograms",
+    "plot_activation_histograms",
+    "plot_cnn_clustering",
+    "plot_cnn_cosine_heatmaps",
+    "plot_cnn_information_plane",
+    "plot_cnn_validation_error",
     "plot_cosine_heatmaps",
     "plot_estimator_comparison",
     "plot_information_plane",
