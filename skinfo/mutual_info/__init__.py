@@ -19,7 +19,7 @@ from ._binned import BinnedMutualInformation, binned_mutual_information
 from ._bounds import PairwiseMutualInformationBounds, pairwise_mutual_information_bounds
 from ._knn import KSGMutualInformation, KSGResult, ksg_mutual_information
 from ._noisy import NoisyMIResult, NoisyMutualInformation, noisy_mutual_information
-from ._replica import ReplicaCorrection, replica_convergence
+from ._replica import replica_convergence
 from ._selection import information_scorer, sp_feature_relevance
 
 __all__ = [
@@ -43,6 +43,5 @@ __all__ = [
     "pairwise_entropy_bounds",
     "pairwise_mutual_information_bounds",
     "replica_convergence",
-    "ReplicaCorrection",
     "sp_feature_relevance",
 ]
