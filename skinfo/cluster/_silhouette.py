@@ -71,9 +71,20 @@ def _unit_rows(T):
     does, so they act as zero vectors: cosine similarity ~0 (distance ~1) to
     every other row.
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", T, T))
-    norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
-    return T / norms[:, None]
+    # Scaling each row by its largest entry first keeps the squares from
+    # overflowing (rows ~1e155 and above) or underflowing to zero.
+    largest = np.max(np.abs(T), axis=1) if T.shape[1] else np.zeros(T.shape[0])
+    positive = largest > 0
+    scale = np.where(positive, largest, 1.0)
+    scaled = T / scale[:, None]
+    scaled_norms = np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
+    with np.errstate(over="ignore"):
+        norms = largest * scaled_norms
+    short = norms < 10 * np.finfo(np.float64).eps
+    scaled_norms[~positive] = 1.0
+    units = scaled / scaled_norms[:, None]
+    units[short] = T[short]
+    return units
 
 
 def _estimate_silhouette_samples(T, codes, metric, n_jobs, method="auto"):

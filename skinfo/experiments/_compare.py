@@ -23,12 +23,12 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._quadrature import mixture_entropy_1d
+from .._results import ExperimentResult
 from ..entropy._kde import _cross_validated, _estimate_kde_entropy, _rule_of_thumb
 from ..entropy._sp import _estimate_sp_entropy
 from ..mutual_info._knn import _estimate_kl_entropy
-from ..testing._closed_forms import mixture_entropy_1d
 from ..utils.validation import check_noise_std, check_positive_int
-from ._results import ExperimentResult
 
 __all__ = ["EstimatorComparison", "compare_estimators", "n_grid"]
 

@@ -6,11 +6,11 @@ import numpy as np
 from scipy import integrate
 from sklearn.utils import check_random_state
 
+from .._results import ExperimentResult
 from ..datasets import TANH_NEURON_INPUTS
 from ..mutual_info import NoisyMutualInformation
 from ..utils.validation import check_noise_std, check_positive_int
 from ._info_plane import _layer_scores
-from ._results import ExperimentResult
 
 __all__ = ["mixture_mutual_information", "run_tanh_neuron"]
 
