@@ -49,8 +49,9 @@ def equal_width_bin_indices(values, edges, out):
 
     Bin ``k`` is ``[edges[k], edges[k + 1])``, the last bin also holds its top
     edge; every index is in ``0 .. n_bins - 1``, also when the range is too
-    narrow for the edges to be distinct floats. Values below ``edges[0]`` go to bin 0 and values above ``edges[-1]``
-    to the last bin (the caller warns or raises); their number is returned.
+    narrow for the edges to be distinct floats. Values below ``edges[0]`` go
+    to bin 0 and values above ``edges[-1]`` to the last bin (the caller
+    warns or raises); their number is returned.
 
     Parameters
     ----------
