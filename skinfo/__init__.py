@@ -15,22 +15,26 @@ from .cluster import (
     silhouette_samples,
     silhouette_score,
 )
-from .mutual_info import BinnedMutualInformation, binned_entropy, binned_mutual_information
+from .entropy import binned_entropy
+from .mutual_info import BinnedMutualInformation, binned_mutual_information
 
 # --- networks, datasets, experiments (issue 4) ---
 from . import datasets
 from .networks import NoisyMLP, NoisyNetwork
 
 # --- baselines: bounds, kNN, KDE (issue 5) ---
-from .entropy import KDEEntropy, kde_entropy
-from .mutual_info import (
+from .entropy import (
+    KDEEntropy,
     KLEntropy,
-    KSGMutualInformation,
     PairwiseEntropyBounds,
-    PairwiseMutualInformationBounds,
+    kde_entropy,
     kl_entropy,
-    ksg_mutual_information,
     pairwise_entropy_bounds,
+)
+from .mutual_info import (
+    KSGMutualInformation,
+    PairwiseMutualInformationBounds,
+    ksg_mutual_information,
     pairwise_mutual_information_bounds,
 )
 

@@ -1,16 +1,34 @@
 """Estimator wrapper putting clustering scores in the fit/score world."""
 
-from sklearn.base import BaseEstimator
+from dataclasses import dataclass
 
-from ..utils._sklearn_shim import Integral, StrOptions, _fit_context, check_is_fitted
-from ..utils.validation import check_activations
-from ._cosine import _check_cosine_input, cosine_similarity_summary
-from ._silhouette import _check_silhouette_input, _estimate_silhouette_samples
+import numpy as np
 
-__all__ = ["ClusteringScore"]
+from ..base import InformationEstimator, InformationResult
+from ..utils._sklearn_shim import Integral, StrOptions
+from ._cosine import cosine_similarity_summary
+from ._silhouette import _estimate_silhouette_samples
+
+__all__ = ["ClusteringResult", "ClusteringScore"]
 
 
-class ClusteringScore(BaseEstimator):
+@dataclass(frozen=True)
+class ClusteringResult(InformationResult):
+    """Fitted values of :class:`ClusteringScore` (dimensionless).
+
+    Attributes
+    ----------
+    score : float
+        The configured clustering measure.
+    n_labels : int
+        Number of distinct labels.
+    """
+
+    score: float
+    n_labels: int
+
+
+class ClusteringScore(InformationEstimator):
     """How well labelled representations cluster by class, as an estimator.
 
     Parameters
@@ -54,71 +72,25 @@ class ClusteringScore(BaseEstimator):
         "measure": [StrOptions({"silhouette", "cosine_gap"})],
         "n_jobs": [Integral, None],
     }
+    _input_name = "T"
+    _labels = "required"
+    _result = ClusteringResult
+    _score_field = "score"
 
-    def __init__(self, metric="euclidean", measure="silhouette", n_jobs=None):
+    def __init__(self, metric="euclidean", *, measure="silhouette", n_jobs=None):
         self.metric = metric
         self.measure = measure
         self.n_jobs = n_jobs
 
-    def _compute(self, T, y):
-        if y is None:
-            raise ValueError(
-                "ClusteringScore requires y to be passed, but the target y is None; give the class "
-                "of every row of T."
-            )
+    def _estimate(self, T, codes):
+        n_labels = int(codes.max()) + 1
         if self.measure == "cosine_gap":
-            T, _, classes = _check_cosine_input(T, y)
-            return T, classes.shape[0], cosine_similarity_summary(T, y).gap
-        T, codes = _check_silhouette_input(T, y)
-        values = _estimate_silhouette_samples(T, codes, self.metric, self.n_jobs)
-        return T, int(codes.max()) + 1, float(values.mean())
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, T, y):
-        """Score how ``T`` clusters by the labels ``y``.
-
-        Parameters
-        ----------
-        T : array-like of shape (n_samples, n_features)
-            Representations (e.g. a layer's activations).
-        y : array-like of shape (n_samples,)
-            Class of every sample.
-
-        Returns
-        -------
-        self : ClusteringScore
-            The fitted estimator.
-        """
-        T, self.n_labels_, self.score_ = self._compute(T, y)
-        self.n_features_in_ = T.shape[1]
-        return self
-
-    def score(self, T, y):
-        """The configured measure of ``T`` with labels ``y``.
-
-        Parameters
-        ----------
-        T : array-like of shape (n_samples, n_features)
-            Representations with the number of features seen in ``fit``.
-        y : array-like of shape (n_samples,)
-            Class of every sample.
-
-        Returns
-        -------
-        float
-            The score (``score_`` when given the data of ``fit``).
-        """
-        check_is_fitted(self)
-        T = check_activations(T, "T", ndims=(2,))
-        if T.shape[1] != self.n_features_in_:
+            return ClusteringResult(float(cosine_similarity_summary(T, codes).gap), n_labels)
+        if n_labels < 2 or n_labels > T.shape[0] - 1:
             raise ValueError(
-                f"X has {T.shape[1]} features, but ClusteringScore is expecting {self.n_features_in_} "
-                f"features as input."
+                f"Number of labels is {n_labels} (n_samples = {T.shape[0]}). Valid values are 2 to "
+                f"n_samples - 1 (inclusive): the silhouette needs at least 2 classes and one class with "
+                f"2 or more samples."
             )
-        return self._compute(T, y)[2]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.input_tags.allow_nan = False
-        return tags
+        values = _estimate_silhouette_samples(np.ascontiguousarray(T), codes, self.metric, self.n_jobs)
+        return ClusteringResult(float(values.mean()), n_labels)

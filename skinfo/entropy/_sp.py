@@ -3,29 +3,20 @@
 import math
 from dataclasses import dataclass
 
-import numpy as np
-from sklearn.utils import check_random_state
-
 from .._mixture import mixture_log_sum_exp
-from ..base import InformationEstimator, to_base
+from .._sp_core import gaussian_noise_entropy, sample_propagation
+from ..base import InformationEstimator, InformationResult
 from ..utils._sklearn_shim import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
     check_is_fitted,
-    validate_data,
     validate_params,
 )
-from ..utils.validation import check_activations, check_noise_std, check_positive_int
+from ..utils.validation import check_activations, check_noise_std
 
-__all__ = ["SPEntropy", "gaussian_noise_entropy", "sp_entropy"]
-
-# Monte Carlo noise values drawn and scored at once (256 MiB of float64): bounds
-# memory whatever n * n_mc is, while keeping one batch (one neighbour graph) for
-# every realistic size.
-_QUERY_BATCH = 1 << 25
+__all__ = ["SPEntropy", "SPEntropyResult", "gaussian_noise_entropy", "sp_entropy"]
 
 _SP_CONSTRAINTS = {
     "noise_std": [Interval(Real, 0, None, closed="neither")],
@@ -37,44 +28,39 @@ _SP_CONSTRAINTS = {
 }
 
 
-def gaussian_noise_entropy(n_features, noise_std):
-    """Differential entropy of N(0, noise_std^2 I) in ``n_features`` dimensions.
+@dataclass(frozen=True)
+class SPEntropyResult(InformationResult):
+    """Result of :func:`sp_entropy`; the fitted values of :class:`SPEntropy`.
+
+    Unpacks like the pair it replaces: ``entropy, standard_error = sp_entropy(S)``.
 
     Parameters
     ----------
-    n_features : int
-        Dimension d of the noise.
-    noise_std : float
-        Standard deviation of every coordinate.
-
-    Returns
-    -------
-    float
-        ``(d / 2) log(2 pi e noise_std^2)``, in nats.
+    entropy : float
+        Estimated h(S + Z) (nats unless a ``base`` was given).
+    standard_error : float
+        Monte Carlo standard error of ``entropy`` (same units).
+    method : str
+        The mixture evaluation path used (``"dense"`` or ``"tree"``).
+    n_queries : int
+        Number of Monte Carlo query points, ``n_samples * n_mc``.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from skinfo.entropy import gaussian_noise_entropy
-    >>> bool(np.isclose(gaussian_noise_entropy(2, 1.0), np.log(2 * np.pi * np.e)))
-    True
+    >>> from skinfo import sp_entropy
+    >>> result = sp_entropy([[0.0], [10.0]], noise_std=1.0, random_state=0)
+    >>> h, se = result  # unpacks like the old (entropy, standard_error) pair
+    >>> h == result.entropy, result.n_queries
+    (True, 20)
     """
-    return 0.5 * n_features * math.log(2.0 * math.pi * math.e * noise_std**2)
-
-
-@dataclass(frozen=True)
-class SPEntropyResult:
-    """Raw result of :func:`_estimate_sp_entropy`, in nats."""
 
     entropy: float
     standard_error: float
     method: str
     n_queries: int
 
-
-def _control_variate_terms(noise, noise_std):
-    """``-log phi(z)`` without its constant: ``||z||^2 / 2b^2`` per noise row."""
-    return 0.5 * np.einsum("ij,ij->i", noise, noise) / noise_std**2
+    _nats = ("entropy", "standard_error")
+    _legacy = ("entropy", "standard_error")
 
 
 def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
@@ -95,29 +81,20 @@ def _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs):
     Returns
     -------
     SPEntropyResult
+        In nats.
     """
-    rng = check_random_state(random_state)
-    n_samples, n_features = S.shape
-    n_queries = n_samples * n_mc
-    values = np.empty(n_queries)
-    rows_per_batch = max(1, _QUERY_BATCH // n_features)
-    centres_per_batch = max(1, rows_per_batch // n_mc)
-    used = set()
-    for start in range(0, n_samples, centres_per_batch):
-        stop = min(n_samples, start + centres_per_batch)
-        noise = noise_std * rng.standard_normal((stop - start, n_mc, n_features))
-        noise = noise.reshape(-1, n_features)
-        queries = np.repeat(S[start:stop], n_mc, axis=0) + noise
-        cv = _control_variate_terms(noise, noise_std)
-        own = np.repeat(np.arange(start, stop, dtype=np.int64), n_mc)
-        lse, chosen = mixture_log_sum_exp(
-            queries, S, noise_std, query_centre=own, method=method, n_jobs=n_jobs
-        )
-        used.add(chosen)
-        values[start * n_mc : stop * n_mc] = lse[:, 0] + cv
-    entropy = gaussian_noise_entropy(n_features, noise_std) + math.log(n_samples) - values.mean()
-    standard_error = values.std(ddof=1) / math.sqrt(n_queries) if n_queries > 1 else 0.0
-    return SPEntropyResult(entropy, standard_error, "+".join(sorted(used)), n_queries)
+    table = sample_propagation(
+        S[:, None, :],
+        None,
+        noise_std,
+        n_mc=n_mc,
+        query_replicas=1,
+        method=method,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        conditionals=False,
+    )
+    return SPEntropyResult(table.entropy, table.entropy_se, table.method, table.n_queries)
 
 
 def _log_mixture_density(S, T, noise_std, n_jobs):
@@ -157,10 +134,9 @@ def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_st
 
     Returns
     -------
-    entropy : float
-        Estimated differential entropy of S + Z (nats unless ``base``).
-    standard_error : float
-        Monte Carlo standard error of ``entropy`` (same units).
+    SPEntropyResult
+        ``entropy`` (h(S + Z), nats unless ``base``), ``standard_error``,
+        ``method`` and ``n_queries``; unpacks as ``entropy, standard_error``.
 
     Examples
     --------
@@ -172,10 +148,8 @@ def sp_entropy(S, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_st
     True
     """
     S = check_activations(S, "S")
-    noise_std = check_noise_std(noise_std)
-    check_positive_int(n_mc, "n_mc")
-    result = _estimate_sp_entropy(S, noise_std, n_mc, method, random_state, n_jobs)
-    return to_base(result.entropy, base), to_base(result.standard_error, base)
+    result = _estimate_sp_entropy(S, check_noise_std(noise_std), n_mc, method, random_state, n_jobs)
+    return result.in_base(base)
 
 
 class SPEntropy(InformationEstimator):
@@ -221,6 +195,8 @@ class SPEntropy(InformationEstimator):
         (conservative: it also counts variation between centres).
     method_ : str
         The evaluation path used (``"dense"`` or ``"tree"``).
+    n_queries_ : int
+        Number of Monte Carlo query points, ``n_samples * n_mc``.
     n_features_in_ : int
         Dimension d of S.
     n_samples_fit_ : int
@@ -253,6 +229,9 @@ class SPEntropy(InformationEstimator):
     """
 
     _parameter_constraints = dict(_SP_CONSTRAINTS)
+    _input_name = "S"
+    _result = SPEntropyResult
+    _score_field = "entropy"
 
     def __init__(self, noise_std=0.1, *, n_mc=10, method="auto", base=None, random_state=None, n_jobs=None):
         self.noise_std = noise_std
@@ -262,40 +241,13 @@ class SPEntropy(InformationEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, S, y=None):
-        """Estimate h(S + Z) from samples of S.
-
-        Parameters
-        ----------
-        S : array-like of shape (n_samples, n_features)
-            Samples of the pre-noise variable.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SPEntropy
-            The fitted estimator.
-        """
-        S = validate_data(self, S, dtype=np.float64, order="C")
-        S = check_activations(S, "S")
-        noise_std = check_noise_std(self.noise_std)
-        result = _estimate_sp_entropy(S, noise_std, self.n_mc, self.method, self.random_state, self.n_jobs)
-        self.centres_ = S
-        self.n_samples_fit_ = S.shape[0]
-        self.entropy_ = to_base(result.entropy, self.base)
-        self.standard_error_ = to_base(result.standard_error, self.base)
-        self.method_ = result.method
-        return self
-
-    def _score(self, S, y=None):
-        S = validate_data(self, S, dtype=np.float64, order="C", reset=False)
-        S = check_activations(S, "S")
-        result = _estimate_sp_entropy(
+    def _estimate(self, S, y):
+        return _estimate_sp_entropy(
             S, check_noise_std(self.noise_std), self.n_mc, self.method, self.random_state, self.n_jobs
         )
-        return to_base(result.entropy, self.base)
+
+    def _store_fit_data(self, S):
+        self.centres_ = S
 
     def score_samples(self, T):
         """Log-density of the fitted mixture at query points.
@@ -312,6 +264,5 @@ class SPEntropy(InformationEstimator):
             whatever ``base`` is.
         """
         check_is_fitted(self)
-        T = validate_data(self, T, dtype=np.float64, order="C", reset=False)
-        T = check_activations(T, "T")
+        T, _ = self._validate(T, None, reset=False, name="T")
         return _log_mixture_density(self.centres_, T, check_noise_std(self.noise_std), self.n_jobs)

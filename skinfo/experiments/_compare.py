@@ -25,9 +25,7 @@ from sklearn.utils import check_random_state
 
 from .._quadrature import mixture_entropy_1d
 from .._results import ExperimentResult
-from ..entropy._kde import _cross_validated, _estimate_kde_entropy, _rule_of_thumb
-from ..entropy._sp import _estimate_sp_entropy
-from ..mutual_info._knn import _estimate_kl_entropy
+from ..entropy import kde_entropy, kl_entropy, select_kde_bandwidth, sp_entropy
 from ..utils.validation import check_noise_std, check_positive_int
 
 __all__ = ["EstimatorComparison", "compare_estimators", "n_grid"]
@@ -39,7 +37,6 @@ ESTIMATORS = ("sp", "kl", "kde")
 # by the optimal rate (n / n_cv)^(-1 / (d + 4)).
 _KDE_CV_SAMPLES = 1000
 _KDE_CV_FOLDS = 3
-_KDE_CV_GRID = np.logspace(-1.5, 0.5, 11)
 
 
 class EstimatorComparison(ExperimentResult):
@@ -159,29 +156,18 @@ def _draw(case, n_samples, n_features, noise_std, spread, rng):
     return S, T
 
 
-def _kde_bandwidth(T, rng):
-    """Cross-validated bandwidth, on a subsample when T is large."""
-    n_samples, n_features = T.shape
-    if n_samples <= _KDE_CV_SAMPLES:
-        subset = T
-    else:
-        subset = T[rng.choice(n_samples, _KDE_CV_SAMPLES, replace=False)]
-    chosen = _cross_validated(subset, _rule_of_thumb(subset, "scott") * _KDE_CV_GRID, _KDE_CV_FOLDS)
-    return chosen * (n_samples / subset.shape[0]) ** (-1.0 / (n_features + 4))
-
-
 def _run_one(estimator, S, T, noise_std, n_mc, kde_n_max, rng, n_jobs):
     """(estimate, standard_error, bandwidth) of one estimator, in nats."""
     n_samples = S.shape[0]
     if estimator == "sp":
-        result = _estimate_sp_entropy(S, noise_std, n_mc, "auto", rng, n_jobs)
+        result = sp_entropy(S, noise_std, n_mc=n_mc, random_state=rng, n_jobs=n_jobs)
         return result.entropy, result.standard_error, None
     if estimator == "kl":
-        return _estimate_kl_entropy(T, 3, rng, n_jobs).value, None, None
+        return kl_entropy(T, k=3, random_state=rng, n_jobs=n_jobs), None, None
     if n_samples > kde_n_max or n_samples < 2:
         return None, None, None
-    bandwidth = _kde_bandwidth(T, rng)
-    return _estimate_kde_entropy(T, bandwidth, True, n_jobs).entropy, None, bandwidth
+    bandwidth = select_kde_bandwidth(T, cv=_KDE_CV_FOLDS, max_samples=_KDE_CV_SAMPLES, random_state=rng)
+    return kde_entropy(T, bandwidth=bandwidth, n_jobs=n_jobs), None, bandwidth
 
 
 def _check_sequence(values, name, check):

@@ -1,25 +1,13 @@
 """I(X;T) and I(Y;T) for a noisy layer T = S + Z by sample propagation."""
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
-from sklearn.utils import check_random_state
+from .._sp_core import sample_propagation
+from ..base import InformationEstimator, InformationResult
+from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, validate_params
+from ..utils.validation import check_activations, check_labels, check_noise_std
 
-from .._mixture import Groups, mixture_log_sum_exp
-from ..base import InformationEstimator, to_base
-from ..entropy._sp import _control_variate_terms, gaussian_noise_entropy
-from ..utils._sklearn_shim import (
-    Integral,
-    Interval,
-    Real,
-    StrOptions,
-    _fit_context,
-    validate_params,
-)
-from ..utils.validation import check_activations, check_labels, check_noise_std, check_positive_int
-
-__all__ = ["NoisyMutualInformation", "noisy_mutual_information"]
+__all__ = ["NoisyMIResult", "NoisyMutualInformation", "noisy_mutual_information"]
 
 _NOISY_MI_CONSTRAINTS = {
     "noise_std": [Interval(Real, 0, None, closed="neither")],
@@ -33,8 +21,39 @@ _NOISY_MI_CONSTRAINTS = {
 
 
 @dataclass(frozen=True)
-class NoisyMIResult:
-    """Raw result of :func:`_estimate_noisy_mi`, all in nats."""
+class NoisyMIResult(InformationResult):
+    """Result of :func:`noisy_mutual_information`; fitted values of :class:`NoisyMutualInformation`.
+
+    Unpacks like the tuple it replaces: ``mi, se = noisy_mutual_information(S)``
+    and, with labels, ``mi, se, label_mi = noisy_mutual_information(S, y)``.
+
+    Parameters
+    ----------
+    mutual_information : float
+        I(X;T) (nats unless a ``base`` was given), not clipped at 0.
+    standard_error : float
+        Monte Carlo standard error of ``mutual_information``.
+    entropy : float
+        The SP estimate of h(T) over all pooled samples.
+    conditional_entropy : float
+        Mean over inputs of h(T | X = x_i).
+    label_information : float or None
+        I(Y;T); ``None`` without labels.
+    label_standard_error : float or None
+        Monte Carlo standard error of ``label_information``; ``None`` without labels.
+    method : str
+        The mixture evaluation path used.
+    n_queries : int
+        Number of Monte Carlo query points.
+
+    Examples
+    --------
+    >>> from skinfo import noisy_mutual_information
+    >>> result = noisy_mutual_information([[0.0], [10.0], [20.0]], [0, 0, 1], noise_std=0.5, random_state=0)
+    >>> mi, se, label_mi = result  # unpacks like the old tuple
+    >>> round(result.mutual_information, 6), round(result.label_information, 6)
+    (1.098612, 0.636514)
+    """
 
     mutual_information: float
     standard_error: float
@@ -45,9 +64,16 @@ class NoisyMIResult:
     method: str
     n_queries: int
 
-
-def _standard_error(values):
-    return float(values.std(ddof=1) / math.sqrt(values.shape[0])) if values.shape[0] > 1 else 0.0
+    _nats = (
+        "mutual_information",
+        "standard_error",
+        "entropy",
+        "conditional_entropy",
+        "label_information",
+        "label_standard_error",
+    )
+    _label_fields = ("label_information", "label_standard_error")
+    _legacy = ("mutual_information", "standard_error", "label_information")
 
 
 def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs):
@@ -58,7 +84,8 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
     ``i``'s replicas (h(T|X=x_i)) and the replicas of its class (h(T|Y=y_i)).
     Then ``I(X;T) = log m + mean(lse_input - lse_all)`` and
     ``I(Y;T) = mean(lse_class - lse_all + log(m / m_class))``: the noise
-    density and most of the Monte Carlo error cancel between the terms.
+    density and most of the Monte Carlo error cancel between the terms (see
+    :mod:`skinfo._sp_core`).
 
     Parameters
     ----------
@@ -73,81 +100,46 @@ def _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random
     Returns
     -------
     NoisyMIResult
+        In nats.
     """
-    rng = check_random_state(random_state)
-    n_inputs, n_replicas, n_features = S.shape
-    has_labels = codes is not None
-    if codes is None:
-        codes = np.zeros(n_inputs, dtype=np.int64)
-    # Order inputs by class so every input's and class's replicas are
-    # contiguous centre ranges.
-    order = np.argsort(codes, kind="stable")
-    S = S[order]
-    codes = codes[order]
-    centres = S.reshape(n_inputs * n_replicas, n_features)
-    class_sizes = np.bincount(codes)
-    input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * n_replicas
-    class_bounds = np.concatenate([[0], np.cumsum(class_sizes)]).astype(np.int64) * n_replicas
-
-    # Replicas are i.i.d. noisy passes, so the first q of each input are as good
-    # a query sample as any; all r stay mixture centres.
-    n_query = min(query_replicas, n_replicas)
-    noise = noise_std * rng.standard_normal((n_inputs, n_query, n_mc, n_features))
-    queries = (S[:, :n_query, None, :] + noise).reshape(-1, n_features)
-    noise = noise.reshape(-1, n_features)
-    query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_query * n_mc)
-    query_class = codes[query_input]
-    groups = Groups(input_bounds, class_bounds, query_input, query_class)
-    cv = _control_variate_terms(noise, noise_std)
-    query_centre = (
-        query_input * n_replicas + np.tile(np.repeat(np.arange(n_query, dtype=np.int64), n_mc), n_inputs)
+    table = sample_propagation(
+        S,
+        codes,
+        noise_std,
+        n_mc=n_mc,
+        query_replicas=query_replicas,
+        method=method,
+        random_state=random_state,
+        n_jobs=n_jobs,
     )
-    lse, chosen = mixture_log_sum_exp(
-        queries, centres, noise_std, groups=groups, query_centre=query_centre, blocks=input_bounds,
-        method=method, n_jobs=n_jobs,
-    )
-    lse_all, lse_input, lse_class = lse.T
-    if n_replicas == 1:
-        # A single centre: its log-sum-exp is -||z||^2 / 2b^2 exactly.
-        lse_input = -cv
-
-    noise_entropy = gaussian_noise_entropy(n_features, noise_std)
-    n_centres = n_inputs * n_replicas
-    entropy = noise_entropy + math.log(n_centres) - np.mean(lse_all + cv)
-    conditional = noise_entropy + math.log(n_replicas) - np.mean(lse_input + cv)
-    mi_terms = lse_input - lse_all + math.log(n_inputs)
-    label_information = label_se = None
-    if has_labels:
-        log_class_share = np.log(n_inputs / class_sizes)[query_class]
-        label_terms = lse_class - lse_all + log_class_share
-        label_information = float(label_terms.mean())
-        label_se = _standard_error(label_terms)
     return NoisyMIResult(
-        mutual_information=float(mi_terms.mean()),
-        standard_error=_standard_error(mi_terms),
-        entropy=float(entropy),
-        conditional_entropy=float(conditional),
-        label_information=label_information,
-        label_standard_error=label_se,
-        method=chosen,
-        n_queries=queries.shape[0],
+        mutual_information=table.mutual_information,
+        standard_error=table.mutual_information_se,
+        entropy=table.entropy,
+        conditional_entropy=table.conditional_entropy,
+        label_information=table.label_information,
+        label_standard_error=table.label_information_se,
+        method=table.method,
+        n_queries=table.n_queries,
     )
-
-
-def _validate_layer(S, y):
-    S = check_activations(S, "S", ndims=(2, 3))
-    if S.ndim == 2:
-        S = S[:, None, :]
-    codes = None if y is None else check_labels(y, S.shape[0], "y")[0]
-    return S, codes
 
 
 @validate_params(
     {"S": "no_validation", "y": "no_validation", **_NOISY_MI_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-def noisy_mutual_information(S, y=None, noise_std=0.1, *, n_mc=10, query_replicas=1, method="auto",
-                             base=None, random_state=None, n_jobs=None):
+def noisy_mutual_information(
+    S,
+    y=None,
+    noise_std=0.1,
+    *,
+    n_mc=10,
+    query_replicas=1,
+    method="auto",
+    base=None,
+    random_state=None,
+    n_jobs=None,
+):
     """I(X;T) (and I(Y;T)) of a noisy layer T = S + Z, X uniform over the inputs.
 
     Parameters
@@ -175,12 +167,12 @@ def noisy_mutual_information(S, y=None, noise_std=0.1, *, n_mc=10, query_replica
 
     Returns
     -------
-    mutual_information : float
-        I(X;T) (nats unless ``base``), not clipped at 0.
-    standard_error : float
-        Its Monte Carlo standard error.
-    label_information : float
-        I(Y;T); only returned when ``y`` is given.
+    NoisyMIResult
+        ``mutual_information`` (I(X;T), nats unless ``base``, not clipped at
+        0), ``standard_error``, ``entropy``, ``conditional_entropy``,
+        ``label_information`` and ``label_standard_error`` (``None`` without
+        ``y``), ``method``, ``n_queries``. Unpacks as ``mi, se`` or, with
+        ``y``, ``mi, se, label_mi``.
 
     Examples
     --------
@@ -191,15 +183,14 @@ def noisy_mutual_information(S, y=None, noise_std=0.1, *, n_mc=10, query_replica
     >>> bool(abs(mi - np.log(4)) < 1e-9)
     True
     """
-    S, codes = _validate_layer(S, y)
-    noise_std = check_noise_std(noise_std)
-    check_positive_int(n_mc, "n_mc")
-    check_positive_int(query_replicas, "query_replicas")
-    result = _estimate_noisy_mi(S, codes, noise_std, n_mc, query_replicas, method, random_state, n_jobs)
-    out = (to_base(result.mutual_information, base), to_base(result.standard_error, base))
-    if codes is not None:
-        out = (*out, to_base(result.label_information, base))
-    return out
+    S = check_activations(S, "S", ndims=(2, 3))
+    if S.ndim == 2:
+        S = S[:, None, :]
+    codes = None if y is None else check_labels(y, S.shape[0], "y")[0]
+    result = _estimate_noisy_mi(
+        S, codes, check_noise_std(noise_std), n_mc, query_replicas, method, random_state, n_jobs
+    )
+    return result.in_base(base)
 
 
 class NoisyMutualInformation(InformationEstimator):
@@ -251,6 +242,8 @@ class NoisyMutualInformation(InformationEstimator):
         Monte Carlo standard error of ``label_information_``; only with labels.
     method_ : str
         The evaluation path used.
+    n_queries_ : int
+        Number of Monte Carlo query points, ``m * min(query_replicas, r) * n_mc``.
     n_features_in_ : int
         Dimension d of the layer.
     n_inputs_ : int
@@ -281,9 +274,23 @@ class NoisyMutualInformation(InformationEstimator):
     """
 
     _parameter_constraints = dict(_NOISY_MI_CONSTRAINTS)
+    _input_name = "S"
+    _input_ndims = (2, 3)
+    _labels = "optional"
+    _result = NoisyMIResult
+    _score_field = "mutual_information"
 
-    def __init__(self, noise_std=0.1, *, n_mc=10, query_replicas=1, method="auto", base=None,
-                 random_state=None, n_jobs=None):
+    def __init__(
+        self,
+        noise_std=0.1,
+        *,
+        n_mc=10,
+        query_replicas=1,
+        method="auto",
+        base=None,
+        random_state=None,
+        n_jobs=None,
+    ):
         self.noise_std = noise_std
         self.n_mc = n_mc
         self.query_replicas = query_replicas
@@ -292,58 +299,14 @@ class NoisyMutualInformation(InformationEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _run(self, S, y):
+    def _estimate(self, S, codes):
         return _estimate_noisy_mi(
-            S, y, check_noise_std(self.noise_std), self.n_mc, self.query_replicas, self.method,
-            self.random_state, self.n_jobs,
+            S,
+            codes,
+            check_noise_std(self.noise_std),
+            self.n_mc,
+            self.query_replicas,
+            self.method,
+            self.random_state,
+            self.n_jobs,
         )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, S, y=None):
-        """Estimate I(X;T) (and I(Y;T) when ``y`` is given).
-
-        Parameters
-        ----------
-        S : array-like of shape (m, d) or (m, r, d)
-            Pre-noise activations of m equiprobable inputs, deterministic or
-            with r noisy replicas each.
-        y : array-like of shape (m,), default=None
-            Labels of the inputs.
-
-        Returns
-        -------
-        self : NoisyMutualInformation
-            The fitted estimator.
-        """
-        S, codes = _validate_layer(S, y)
-        result = self._run(S, codes)
-        self.n_features_in_ = S.shape[2]
-        self.n_inputs_, self.n_replicas_ = S.shape[:2]
-        self.mutual_information_ = to_base(result.mutual_information, self.base)
-        self.standard_error_ = to_base(result.standard_error, self.base)
-        self.entropy_ = to_base(result.entropy, self.base)
-        self.conditional_entropy_ = to_base(result.conditional_entropy, self.base)
-        self.method_ = result.method
-        if codes is not None:
-            self.label_information_ = to_base(result.label_information, self.base)
-            self.label_standard_error_ = to_base(result.label_standard_error, self.base)
-        else:
-            for name in ("label_information_", "label_standard_error_"):
-                if hasattr(self, name):
-                    delattr(self, name)
-        return self
-
-    def _score(self, S, y=None):
-        S, codes = _validate_layer(S, y)
-        if S.shape[2] != self.n_features_in_:
-            # scikit-learn's wording (its checks match it); the features are S's last axis.
-            raise ValueError(
-                f"X has {S.shape[2]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input (the last axis of S)."
-            )
-        return to_base(self._run(S, codes).mutual_information, self.base)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags

@@ -8,6 +8,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from .._kernels._relevance import weighted_lse_1d
+from .._sp_core import Moments
 from ..utils._sklearn_shim import Integral, Interval, Real, validate_params
 from ..utils._threads import numba_threads
 from ..utils.validation import check_activations, check_labels, check_noise_std
@@ -63,9 +64,10 @@ def _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs)
         column = np.ascontiguousarray(X[:, j])
         if column.min() == column.max():
             continue  # a constant feature carries no label information: exactly 0
-        terms = _feature_label_terms(column, codes, n_classes, standard_noise, noise_std, n_jobs)
-        scores[j] = terms.mean()
-        errors[j] = terms.std(ddof=1) / math.sqrt(terms.shape[0]) if terms.shape[0] > 1 else 0.0
+        terms = Moments()
+        terms.add(_feature_label_terms(column, codes, n_classes, standard_noise, noise_std, n_jobs))
+        scores[j] = terms.mean
+        errors[j] = terms.standard_error
     return scores, errors
 
 
@@ -83,7 +85,7 @@ def _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs)
     },
     prefer_skip_nested_validation=True,
 )
-def sp_feature_relevance(X, y, *, noise_std=0.5, standardize=True, n_mc=10, return_standard_error=False,
+def sp_feature_relevance(X, y, noise_std=0.5, *, standardize=True, n_mc=10, return_standard_error=False,
                          random_state=None, n_jobs=None):
     """Label information of every feature seen through Gaussian noise, I(Y; X_j + Z).
 

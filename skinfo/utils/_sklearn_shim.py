@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_params,
 )
+from sklearn.utils.validation import _check_feature_names as check_feature_names  # noqa: F401
 from sklearn.utils.validation import check_is_fitted  # noqa: F401
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
