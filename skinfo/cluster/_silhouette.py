@@ -9,7 +9,7 @@ from .._kernels._silhouette import (
 )
 from ..utils._sklearn_shim import Integral, StrOptions, validate_params
 from ..utils._threads import numba_threads
-from ..utils.validation import check_activations, check_labels
+from ..utils.validation import check_activations, check_labels, power_of_two_scale
 
 __all__ = ["silhouette_samples", "silhouette_score"]
 
@@ -106,7 +106,9 @@ def _estimate_silhouette_samples(T, codes, metric, n_jobs, method="auto"):
     float64 ndarray of shape (n,)
     """
     cosine = metric == "cosine"
-    points = _unit_rows(T) if cosine else T
+    # Silhouettes are scale invariant; an exact power-of-two rescale keeps squared
+    # distances of data ~1e155 and above (or ~1e-155 and below) finite and nonzero.
+    points = _unit_rows(T) if cosine else T / power_of_two_scale(T)
     order = np.argsort(codes, kind="stable")
     points = np.ascontiguousarray(points[order])
     labels = np.ascontiguousarray(codes[order])

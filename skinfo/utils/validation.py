@@ -39,6 +39,7 @@ __all__ = [
     "check_noise_std",
     "check_positive_int",
     "max_allocation_bytes",
+    "power_of_two_scale",
 ]
 
 SCALE_RANGE = (1e-150, 1e150)
@@ -321,3 +322,30 @@ def _check_object_labels(labels, name):
         raise TypeError(
             f"{name} mixes strings and numbers; give labels of one kind (for example all strings)."
         )
+
+
+def power_of_two_scale(X, safe=(1e-100, 1e100)):
+    """A power of two ``c`` such that ``X / c`` is exact and of magnitude ~1.
+
+    Scale-equivariant estimators (entropies shift by ``d log c``, silhouettes
+    and mutual information do not change) run on ``X / c`` when the largest
+    ``|X|`` is outside ``safe``, so squared distances neither overflow (data
+    ~1e155 and above) nor underflow. Inside ``safe`` it returns 1.0 and the
+    arithmetic is untouched.
+
+    Parameters
+    ----------
+    X : ndarray
+        Finite values.
+    safe : (float, float), default=(1e-100, 1e100)
+        Magnitudes that need no rescaling.
+
+    Returns
+    -------
+    float
+        ``2**k`` with ``max |X / c|`` in [0.5, 1), or 1.0.
+    """
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    if largest == 0.0 or safe[0] <= largest <= safe[1]:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(largest)[1])
