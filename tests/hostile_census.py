@@ -102,7 +102,7 @@ def _entry_points(th):
         )
 
     def n_rows(X):
-        return np.shape(X)[0]
+        return int(np.prod(np.shape(X)[:-1]))
 
     def sp_bounds(value, X):
         h, se = th._fields(value)[:2]
@@ -152,7 +152,7 @@ def _entry_points(th):
             ("T", "value_range"),
             binned_bounds,
         ),
-        ("kl_entropy", lambda X: skinfo.kl_entropy(X, random_state=0), ("X",), finite_value),
+        ("kl_entropy", lambda X: skinfo.kl_entropy(X, random_state=0), ("X", "k"), finite_value),
         ("kde_entropy", lambda X: skinfo.kde_entropy(X, bandwidth="scott"), ("X", "bandwidth"), finite_value),
         (
             "SPEntropy",

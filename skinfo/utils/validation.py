@@ -116,7 +116,17 @@ def check_activations(X, name="S", *, ndims=(2,), min_rows=1, dtype=np.float64):
         )
     if array.ndim == 3 and 0 in array.shape[1:]:
         raise ValueError(f"{name} is empty (shape {array.shape}); every axis needs length >= 1.")
-    # check_array gives scikit-learn's messages for dtype, emptiness and NaN/inf.
+    # check_array gives scikit-learn's messages for dtype, emptiness and NaN/inf;
+    # those that do not say which argument they are about get its name in front.
+    try:
+        return _check_array(array, name, dtype, min_rows)
+    except ValueError as exc:
+        if f"Input {name} " in str(exc) or str(exc).startswith(f"{name} "):
+            raise
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _check_array(array, name, dtype, min_rows):
     return check_array(
         array,
         dtype=dtype,
@@ -343,9 +353,10 @@ def power_of_two_scale(X, safe=(1e-100, 1e100)):
     Returns
     -------
     float
-        ``2**k`` with ``max |X / c|`` in [0.5, 1), or 1.0.
+        ``2**k`` with ``max |X / c|`` in [1, 2), or 1.0.
     """
     largest = float(np.max(np.abs(X))) if X.size else 0.0
     if largest == 0.0 or safe[0] <= largest <= safe[1]:
         return 1.0
-    return math.ldexp(1.0, math.frexp(largest)[1])
+    # 2**(e - 1) <= largest < 2**e; dividing by 2**(e - 1) cannot overflow, even at 1.7e308.
+    return math.ldexp(1.0, math.frexp(largest)[1] - 1)
