@@ -29,6 +29,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 
+from ._results import ExperimentResult
+
 __all__ = ["estimate_many"]
 
 
@@ -154,8 +156,6 @@ def estimate_many(estimator, tasks, y=None, *, key_names=None, n_jobs=None, back
         for clone_, (S, task_y) in zip(_seeded_clones(estimator, len(keys)), pairs, strict=True)
     )
     results = Parallel(n_jobs=n_jobs, backend=backend, verbose=verbose)(jobs)
-
-    from .experiments._results import ExperimentResult
 
     records = [
         {**dict(zip(key_names, parts, strict=True)), **fitted}

@@ -48,8 +48,10 @@ def equal_width_bin_indices(values, edges, out):
     """Equal-width bin of every value, consistent with ``edges`` like ``numpy.histogram``.
 
     Bin ``k`` is ``[edges[k], edges[k + 1])``, the last bin also holds its top
-    edge. Values below ``edges[0]`` go to bin 0 and values above ``edges[-1]``
-    to the last bin (the caller warns or raises); their number is returned.
+    edge; every index is in ``0 .. n_bins - 1``, also when the range is too
+    narrow for the edges to be distinct floats. Values below ``edges[0]`` go
+    to bin 0 and values above ``edges[-1]`` to the last bin (the caller
+    warns or raises); their number is returned.
 
     Parameters
     ----------
@@ -68,7 +70,15 @@ def equal_width_bin_indices(values, edges, out):
     n_bins = edges.shape[0] - 1
     low = edges[0]
     high = edges[n_bins]
-    scale = n_bins / (high - low)
+    width = high - low
+    # On a range narrower than n_bins floats (subnormal spans), the stored
+    # edges repeat and cannot be compared against; the bins are then the
+    # exact fractions floor(n_bins (t - low) / (high - low)) of the range.
+    edges_resolved = True
+    for b in range(n_bins):
+        if not edges[b] < edges[b + 1]:
+            edges_resolved = False
+            break
     n_outside = 0
     for i in range(n):
         for k in range(d):
@@ -81,15 +91,20 @@ def equal_width_bin_indices(values, edges, out):
                 out[i, k] = n_bins - 1
                 n_outside += 1
                 continue
-            # The scaled guess can be off by one next to an edge; the two
-            # comparisons below make the bin agree with the stored edges.
-            b = int((t - low) * scale)
+            # Dividing before multiplying keeps the fraction in [0, 1] even
+            # when n_bins / (high - low) would overflow.
+            b = int(((t - low) / width) * n_bins)
             if b >= n_bins:
                 b = n_bins - 1
-            if t < edges[b]:
-                b -= 1
-            elif b < n_bins - 1 and t >= edges[b + 1]:
-                b += 1
+            elif b < 0:
+                b = 0
+            if edges_resolved:
+                # The guess can be off by one next to an edge; these two
+                # comparisons make the bin agree with the stored edges.
+                if t < edges[b] and b > 0:
+                    b -= 1
+                elif b < n_bins - 1 and t >= edges[b + 1]:
+                    b += 1
             out[i, k] = b
     return n_outside
 

@@ -16,7 +16,9 @@ class CosineSimilaritySummary:
     """Mean cosine similarities within and between classes.
 
     Returned by :func:`cosine_similarity_summary`; the parameters are its
-    fields.
+    fields. It holds O(n_classes * n_features) numbers; the
+    ``n_classes x n_classes`` matrix :attr:`class_similarity` is formed only
+    when it is read.
 
     Parameters
     ----------
@@ -26,12 +28,14 @@ class CosineSimilaritySummary:
         Mean between-class cosine similarity.
     gap : float
         ``within_class - between_class``.
-    class_similarity : ndarray of shape (n_classes, n_classes)
-        Mean similarity between the members of two classes.
     classes : ndarray of shape (n_classes,)
         The distinct labels.
     class_sizes : ndarray of shape (n_classes,)
         Members per class.
+    class_sums : ndarray of shape (n_classes, n_features)
+        Sum of the unit rows of each class.
+    self_terms : ndarray of shape (n_classes,)
+        Sum of ``|u_i|^2`` over each class (its size, less its zero rows).
 
     Attributes
     ----------
@@ -43,13 +47,18 @@ class CosineSimilaritySummary:
     gap : float
         ``within_class - between_class``: grows as same-class
         representations cluster and classes separate.
-    class_similarity : ndarray of shape (n_classes, n_classes)
-        Mean similarity between the members of two classes; the diagonal
-        excludes ``i = j`` and is NaN for a class with one member.
     classes : ndarray of shape (n_classes,)
         The distinct labels, in the order of ``class_similarity``.
     class_sizes : ndarray of shape (n_classes,)
         Members per class.
+    class_sums : ndarray of shape (n_classes, n_features)
+        Sum of the unit rows of each class.
+    self_terms : ndarray of shape (n_classes,)
+        Sum of ``|u_i|^2`` over each class.
+    class_similarity : ndarray of shape (n_classes, n_classes)
+        Mean similarity between the members of two classes; the diagonal
+        excludes ``i = j`` and is NaN for a class with one member. Computed
+        on access, in O(n_classes^2) memory.
 
     Examples
     --------
@@ -59,14 +68,28 @@ class CosineSimilaritySummary:
     >>> summary = cosine_similarity_summary(T, [0, 0, 1, 1])
     >>> float(summary.within_class), float(summary.between_class), float(summary.gap)
     (1.0, 0.0, 1.0)
+    >>> summary.class_similarity.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
     """
 
     within_class: float
     between_class: float
     gap: float
-    class_similarity: np.ndarray
     classes: np.ndarray
     class_sizes: np.ndarray
+    class_sums: np.ndarray
+    self_terms: np.ndarray
+
+    @property
+    def class_similarity(self):
+        """Mean similarity between the members of two classes, (n_classes, n_classes)."""
+        sizes = self.class_sizes
+        totals = self.class_sums @ self.class_sums.T
+        similarity = totals / np.outer(sizes, sizes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            within = (np.diag(totals) - self.self_terms) / (sizes * (sizes - 1))
+        np.fill_diagonal(similarity, within)
+        return similarity
 
 
 def _check_cosine_input(T, labels):
@@ -77,13 +100,17 @@ def _check_cosine_input(T, labels):
 
 @validate_params({"T": ["array-like"], "labels": ["array-like"]}, prefer_skip_nested_validation=True)
 def cosine_similarity_summary(T, labels):
-    """Mean within-class and between-class cosine similarity, in O(n d).
+    """Mean within-class and between-class cosine similarity, in O(n d) time.
 
     With unit rows ``u_i = t_i / |t_i|`` (zero rows stay zero, similarity 0
     to everything, as in scikit-learn) and class sums ``v_a = sum_{i in a} u_i``,
     the similarities summed over the pairs of classes ``a`` and ``b`` are
     ``v_a . v_b``; the ``i = j`` terms ``|u_i|^2`` are removed from the
     diagonal. No n x n matrix is formed.
+
+    Memory: O(n_samples * n_features + n_classes * n_features); the
+    per-class matrix ``class_similarity`` of the result is formed only when
+    read (O(n_classes^2)).
 
     Parameters
     ----------
@@ -114,28 +141,30 @@ def cosine_similarity_summary(T, labels):
             f"{classes.shape[0]} class(es) of sizes {sizes.tolist()[:10]}."
         )
     units = _unit_rows(T)
-    order = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    class_sums = np.add.reduceat(units[order], starts, axis=0)
-    self_terms = np.bincount(codes, weights=np.einsum("ij,ij->i", units, units), minlength=sizes.shape[0])
-    totals = class_sums @ class_sums.T
-    within_totals = np.diag(totals) - self_terms
-    within_pairs = sizes * (sizes - 1)
-    between_total = totals.sum() - np.trace(totals)
+    n_classes, n_features = sizes.shape[0], T.shape[1]
+    class_sums = np.zeros((n_classes, n_features))
+    np.add.at(class_sums, codes, units)
+    self_terms = np.bincount(codes, weights=np.einsum("ij,ij->i", units, units), minlength=n_classes)
+    # Pair sums from O(n_classes d) quantities: sum_{a,b} v_a . v_b = |sum_a v_a|^2
+    # and the a = b terms |v_a|^2; no n_classes x n_classes matrix.
+    class_norms_sq = np.einsum("ij,ij->i", class_sums, class_sums)
+    grand_sum = class_sums.sum(axis=0)
+    within_total = float(class_norms_sq.sum() - self_terms.sum())
+    between_total = float(grand_sum @ grand_sum - class_norms_sq.sum())
     n = T.shape[0]
-    between_pairs = n * n - np.sum(sizes * sizes)
-    class_similarity = totals / np.outer(sizes, sizes)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.fill_diagonal(class_similarity, within_totals / within_pairs)
-    within = float(within_totals.sum() / within_pairs.sum())
-    between = float(between_total / between_pairs)
+    within_pairs = float(np.sum(sizes * (sizes - 1.0)))
+    between_pairs = float(n) * n - float(np.sum(sizes * sizes.astype(np.float64)))
+    # Rounding can push a mean of cosines a few ulps past +-1.
+    within = float(np.clip(within_total / within_pairs, -1.0, 1.0))
+    between = float(np.clip(between_total / between_pairs, -1.0, 1.0))
     return CosineSimilaritySummary(
         within_class=within,
         between_class=between,
         gap=within - between,
-        class_similarity=class_similarity,
         classes=classes,
         class_sizes=sizes,
+        class_sums=class_sums,
+        self_terms=self_terms,
     )
 
 

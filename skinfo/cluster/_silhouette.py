@@ -9,7 +9,7 @@ from .._kernels._silhouette import (
 )
 from ..utils._sklearn_shim import Integral, StrOptions, validate_params
 from ..utils._threads import numba_threads
-from ..utils.validation import check_activations, check_labels
+from ..utils.validation import check_activations, check_labels, power_of_two_scale
 
 __all__ = ["silhouette_samples", "silhouette_score"]
 
@@ -71,9 +71,20 @@ def _unit_rows(T):
     does, so they act as zero vectors: cosine similarity ~0 (distance ~1) to
     every other row.
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", T, T))
-    norms[norms < 10 * np.finfo(np.float64).eps] = 1.0
-    return T / norms[:, None]
+    # Scaling each row by its largest entry first keeps the squares from
+    # overflowing (rows ~1e155 and above) or underflowing to zero.
+    largest = np.max(np.abs(T), axis=1) if T.shape[1] else np.zeros(T.shape[0])
+    positive = largest > 0
+    scale = np.where(positive, largest, 1.0)
+    scaled = T / scale[:, None]
+    scaled_norms = np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
+    with np.errstate(over="ignore"):
+        norms = largest * scaled_norms
+    short = norms < 10 * np.finfo(np.float64).eps
+    scaled_norms[~positive] = 1.0
+    units = scaled / scaled_norms[:, None]
+    units[short] = T[short]
+    return units
 
 
 def _estimate_silhouette_samples(T, codes, metric, n_jobs, method="auto"):
@@ -95,7 +106,9 @@ def _estimate_silhouette_samples(T, codes, metric, n_jobs, method="auto"):
     float64 ndarray of shape (n,)
     """
     cosine = metric == "cosine"
-    points = _unit_rows(T) if cosine else T
+    # Silhouettes are scale invariant; an exact power-of-two rescale keeps squared
+    # distances of data ~1e155 and above (or ~1e-155 and below) finite and nonzero.
+    points = _unit_rows(T) if cosine else T / power_of_two_scale(T)
     order = np.argsort(codes, kind="stable")
     points = np.ascontiguousarray(points[order])
     labels = np.ascontiguousarray(codes[order])

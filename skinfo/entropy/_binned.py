@@ -23,7 +23,7 @@ from .._kernels._binning import (
 )
 from ..base import InformationResult, to_base
 from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, validate_params
-from ..utils.validation import check_activations, check_labels
+from ..utils.validation import check_activations, check_allocation, check_labels
 
 __all__ = [
     "BINNED_CONSTRAINTS",
@@ -191,6 +191,9 @@ def _bin_indices(values, n_bins, value_range, bin_width, out_of_range):
             )
     else:
         low, high = value_range
+    check_allocation(
+        n_bins + 1, f"n_bins={n_bins} bin edges", fix="Ask for fewer bins (more bins than rows add nothing)."
+    )
     edges = np.linspace(low, high, n_bins + 1)
     n_outside = int(equal_width_bin_indices(values, edges, indices))
     if n_outside:
@@ -233,7 +236,9 @@ def _joint_cells(indices, radices, force_hash=False):
 def _entropy_from_counts(counts, total):
     """Plug-in entropy ``log N - (1/N) sum c log c``, in nats."""
     counts = counts.astype(np.float64)
-    return math.log(total) - float(np.sum(counts * np.log(counts))) / total
+    value = math.log(total) - float(np.sum(counts * np.log(counts))) / total
+    # Rounding can leave a few ulps outside [0, log N] (e.g. -2e-16 for one cell).
+    return min(max(value, 0.0), math.log(total))
 
 
 def _conditional_entropy(cells, n_cells, groups, group_sizes):

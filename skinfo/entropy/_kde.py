@@ -25,7 +25,7 @@ from ..utils._sklearn_shim import (
     validate_params,
 )
 from ..utils._threads import numba_threads
-from ..utils.validation import check_activations
+from ..utils.validation import check_activations, check_bandwidth, power_of_two_scale
 
 __all__ = ["KDEEntropy", "KDEResult", "kde_entropy", "select_kde_bandwidth"]
 
@@ -176,9 +176,26 @@ def _estimate_kde_entropy(X, bandwidth, leave_one_out, n_jobs, cv=5):
     -------
     KDEResult
     """
-    bandwidth = _check_bandwidth(bandwidth, X, cv)
     n_samples, n_features = X.shape
     X = X - X.mean(axis=0)
+    # The KDE entropy is scale-equivariant: h(X) = h(X / c) + d log c with the
+    # bandwidth divided by c too. An exact power-of-two c keeps squared distances
+    # of data ~1e155 and above (or tiny data) finite; rules and CV see X / c.
+    scale = power_of_two_scale(X)
+    if isinstance(bandwidth, numbers.Real) and not isinstance(bandwidth, bool):
+        bandwidth = check_bandwidth(bandwidth)
+    elif not isinstance(bandwidth, str):
+        bandwidth = np.asarray(bandwidth, dtype=np.float64) / scale
+    if scale != 1.0:
+        X = X / scale
+        if isinstance(bandwidth, float):
+            bandwidth = bandwidth / scale
+    bandwidth = _check_bandwidth(bandwidth, X, cv)
+    if not 1e-150 <= bandwidth <= 1e150:
+        raise ValueError(
+            f"bandwidth={bandwidth * scale!r} is {bandwidth:.3g} times the data's scale; the kernel "
+            f"log-densities need a ratio in [1e-150, 1e150]."
+        )
     samples = np.ascontiguousarray(X)
     samples_t = np.ascontiguousarray(X.T)
     lse = np.empty(n_samples)
@@ -186,7 +203,9 @@ def _estimate_kde_entropy(X, bandwidth, leave_one_out, n_jobs, cv=5):
         loo_lse_direct(samples, samples_t, 0.5 / bandwidth**2, leave_one_out, lse)
     n_kernels = n_samples - 1 if leave_one_out else n_samples
     log_density = lse - math.log(n_kernels) - 0.5 * n_features * math.log(2.0 * math.pi * bandwidth**2)
-    return KDEResult(float(-np.mean(log_density)), bandwidth)
+    if scale == 1.0:
+        return KDEResult(float(-np.mean(log_density)), bandwidth)
+    return KDEResult(float(-np.mean(log_density)) + n_features * math.log(scale), bandwidth * scale)
 
 
 def _validate(X, leave_one_out):

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from ..base import InformationEstimator, InformationResult, to_base
 from ..utils._sklearn_shim import Integral, Interval, Real, StrOptions, validate_params
 from ..utils._threads import effective_n_jobs
-from ..utils.validation import check_activations, check_positive_int
+from ..utils.validation import check_activations, check_positive_int, power_of_two_scale
 
 __all__ = [
     "KLEntropy",
@@ -67,9 +67,22 @@ class KLEntropyResult(InformationResult):
 
 
 def jitter_ties(X, rng):
-    """``X`` plus noise of ``1e-10 * max(1, mean |x|)`` per column (a copy)."""
-    scale = _JITTER_SCALE * np.maximum(1.0, np.mean(np.abs(X), axis=0))
-    return X + scale * rng.standard_normal(X.shape)
+    """``X`` plus noise of ``1e-10`` times each column's spread (a copy).
+
+    The spread is the column's standard deviation, at least ``1e-4`` of its
+    mean ``|x|`` (1 for an all-zero column), so the jitter scales with the
+    data: estimates are unchanged by rescaling or shifting ``X`` instead of
+    being swamped by a fixed jitter below a data scale of ~1e-9.
+    """
+    # Measured on X / c (an exact power of two) so that data ~1e155 does not overflow.
+    scale = power_of_two_scale(X)
+    spread = np.std(X / scale, axis=0) * scale
+    level = np.mean(np.abs(X / scale), axis=0) * scale
+    # At least ~50 ulps of the column's level, so that the jitter is not rounded
+    # away on shifted data whose spread is below float resolution.
+    spread = np.maximum(spread, 1e-4 * level)
+    spread = np.where(spread > 0, spread, 1.0)
+    return X + _JITTER_SCALE * spread * rng.standard_normal(X.shape)
 
 
 def check_neighbour_order(k, n_samples):
@@ -109,7 +122,9 @@ def estimate_kl_entropy(X, k, random_state, n_jobs, metric="euclidean"):
         In nats.
     """
     n_samples, n_features = X.shape
-    X = jitter_ties(X, check_random_state(random_state))
+    # h(X / c) = h(X) - d log c; an exact power-of-two c keeps distances finite.
+    scale = power_of_two_scale(X)
+    X = jitter_ties(X / scale, check_random_state(random_state))
     tree = cKDTree(X)
     distances, _ = tree.query(X, k=k + 1, p=_MINKOWSKI_P[metric], workers=effective_n_jobs(n_jobs))
     distances = distances[:, -1:]
@@ -119,6 +134,7 @@ def estimate_kl_entropy(X, k, random_state, n_jobs, metric="euclidean"):
         - digamma(k)
         + _log_unit_ball_volume(n_features, metric)
         + n_features * np.mean(log_eps)
+        + n_features * math.log(scale)
     )
     return KLEntropyResult(float(value), k)
 

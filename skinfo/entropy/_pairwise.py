@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels._pairwise import pairwise_bound_sums, round_robin_tiles
-from .._sp_core import gaussian_noise_entropy
+from .._sp_core import centre_activations, gaussian_noise_entropy
 from ..base import InformationEstimator, InformationResult
 from ..utils._sklearn_shim import Integral, Interval, Real, validate_params
 from ..utils._threads import numba_threads
@@ -151,8 +151,9 @@ def _pairwise_log_sums(S, codes, noise_std, n_jobs):
     n_samples, n_features = S.shape
     order = np.argsort(codes, kind="stable")
     codes = np.ascontiguousarray(codes[order], dtype=np.int64)
-    # Distances are translation invariant; centring keeps the BLAS expansion accurate.
-    S = S[order] - S.mean(axis=0)
+    # Distances are translation invariant; centring keeps the BLAS expansion accurate,
+    # and data whose float resolution is coarser than the noise is refused (as for SP).
+    S = centre_activations(S[order], noise_std)
     sizes = np.bincount(codes)
     bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     cls_lo = np.ascontiguousarray(bounds[codes])

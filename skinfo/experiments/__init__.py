@@ -2,7 +2,7 @@
 
 # --- tanh neuron, information plane (issue 4) ---
 from ._info_plane import InfoPlaneResult, compression_summary, run_info_plane
-from ._results import ExperimentResult
+from .._results import ExperimentResult
 from ._tanh_neuron import mixture_mutual_information, run_tanh_neuron
 
 # --- convolutional experiment (issue 14) ---

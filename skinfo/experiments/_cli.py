@@ -1,9 +1,19 @@
 """The ``skinfo tanh-neuron`` and ``skinfo info-plane`` subcommands."""
 
-import argparse
 import math
 import time
-from pathlib import Path
+
+from ._cli_common import (
+    UsageError,
+    add_common_options,
+    comma_list,
+    finite_float,
+    non_negative_float,
+    output_folder,
+    positive_float,
+    positive_int,
+    scale,
+)
 
 __all__ = ["INFO_PLANE_PRESETS", "add_parser"]
 
@@ -17,68 +27,10 @@ INFO_PLANE_PRESETS = {
 }
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-zero integer, got {text!r}") from None
-    if value == 0:
-        raise argparse.ArgumentTypeError("expected a non-zero integer (-1 for all cores), got 0")
-    return value
-
-
-def _epoch_list(text):
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        message = f"expected comma-separated epochs such as 1,100,10000, got {text!r}"
-        raise argparse.ArgumentTypeError(message) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive epochs, got {text!r}")
-    return values
-
-
-def _output_dir(path):
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {path!s} exists and is not a directory.")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _save(fig, path, written):
+    # The plot helpers build plain Figure objects (no pyplot state to close).
     fig.savefig(path, dpi=130)
-    written.append(path)
+    written.append(path.name)
 
 
 def _table(rows, columns):
@@ -103,17 +55,18 @@ def _run_tanh_neuron(args):
     from ._tanh_neuron import run_tanh_neuron
 
     if args.w_min >= args.w_max:
-        raise ValueError(f"--w-min ({args.w_min}) must be below --w-max ({args.w_max}).")
-    out = _output_dir(args.out)
+        raise UsageError(f"--w-min ({args.w_min}) must be below --w-max ({args.w_max}).")
     start = time.perf_counter()
-    weights = np.logspace(math.log10(args.w_min), math.log10(args.w_max), args.n_weights)
-    result = run_tanh_neuron(weights, bias=args.bias, noise_std=args.noise_std, n_mc=args.n_mc,
-                             random_state=args.seed)
     written = []
-    result.to_csv(out / "tanh_neuron.csv")
-    result.to_json(out / "tanh_neuron.json")
-    written += [out / "tanh_neuron.csv", out / "tanh_neuron.json"]
-    _save(plot_tanh_neuron(result), out / "tanh_neuron.png", written)
+    with output_folder(args) as out:
+        weights = np.logspace(math.log10(args.w_min), math.log10(args.w_max), args.n_weights)
+        result = run_tanh_neuron(weights, bias=args.bias, noise_std=args.noise_std, n_mc=args.n_mc,
+                                 random_state=args.seed, n_jobs=args.n_jobs)
+        result.to_csv(out / "tanh_neuron.csv")
+        result.to_json(out / "tanh_neuron.json")
+        written += ["tanh_neuron.csv", "tanh_neuron.json"]
+        _save(plot_tanh_neuron(result), out / "tanh_neuron.png", written)
+    out = args.out
     sp = np.array(result.column("mi_sp"))
     se = np.array(result.column("mi_sp_se"))
     exact = np.array(result.column("mi_exact"))
@@ -132,6 +85,7 @@ def _run_tanh_neuron(args):
 
 def _run_info_plane(args):
     from ..plotting import (
+        plot_activation_histograms,
         plot_cosine_heatmaps,
         plot_information_plane,
         plot_layer_curves,
@@ -142,32 +96,32 @@ def _run_info_plane(args):
     preset = INFO_PLANE_PRESETS[args.preset]
     settings = {key: getattr(args, key) if getattr(args, key) is not None else value
                 for key, value in preset.items()}
-    out = _output_dir(args.out)
     start = time.perf_counter()
-    result = run_info_plane(
-        noise_std=args.noise_std, activation=args.activation, learning_rate=args.learning_rate,
-        batch_size=args.batch_size, n_epochs=settings["epochs"], n_checkpoints=settings["checkpoints"],
-        n_replicas=settings["replicas"], n_mc=settings["n_mc"], orthonormal_alpha=args.orthonormal,
-        method=args.method, snapshot_epochs=args.snapshot_epochs, random_state=args.seed, n_jobs=args.n_jobs,
-        verbose=not args.quiet, shuffle_labels=args.shuffle_labels,
-    )
-    elapsed = time.perf_counter() - start
-    result.params["wall_time_s"] = round(elapsed, 2)
-    stem = result.name.replace("-", "_")
     written = []
-    result.to_csv(out / f"{stem}.csv")
-    result.to_json(out / f"{stem}.json")
-    written += [out / f"{stem}.csv", out / f"{stem}.json"]
-    _save(plot_information_plane(result), out / "information_plane.png", written)
-    _save(plot_layer_curves(result), out / "layer_curves.png", written)
-    widths = [w for w in result.params["hidden_layer_sizes"].split(",")]
-    if any(w in ("2", "3") for w in widths):
-        _save(plot_layer_scatter(result), out / "layer_scatter.png", written)
-    _save(plot_cosine_heatmaps(result), out / "cosine_heatmaps.png", written)
-    from ..plotting import plot_activation_histograms
-
-    _save(plot_activation_histograms(result, value_range=(-1.0, 1.0) if args.activation == "tanh" else None),
-          out / "activation_histograms.png", written)
+    with output_folder(args) as out:
+        result = run_info_plane(
+            noise_std=args.noise_std, activation=args.activation, learning_rate=args.learning_rate,
+            batch_size=args.batch_size, n_epochs=settings["epochs"], n_checkpoints=settings["checkpoints"],
+            n_replicas=settings["replicas"], n_mc=settings["n_mc"], orthonormal_alpha=args.orthonormal,
+            method=args.method, snapshot_epochs=args.snapshot_epochs, random_state=args.seed,
+            n_jobs=args.n_jobs, verbose=not args.quiet, shuffle_labels=args.shuffle_labels,
+        )
+        elapsed = time.perf_counter() - start
+        result.params["wall_time_s"] = round(elapsed, 2)
+        stem = result.name.replace("-", "_")
+        result.to_csv(out / f"{stem}.csv")
+        result.to_json(out / f"{stem}.json")
+        written += [f"{stem}.csv", f"{stem}.json"]
+        _save(plot_information_plane(result), out / "information_plane.png", written)
+        _save(plot_layer_curves(result), out / "layer_curves.png", written)
+        widths = [w for w in result.params["hidden_layer_sizes"].split(",")]
+        if any(w in ("2", "3") for w in widths):
+            _save(plot_layer_scatter(result), out / "layer_scatter.png", written)
+        _save(plot_cosine_heatmaps(result), out / "cosine_heatmaps.png", written)
+        value_range = (-1.0, 1.0) if args.activation == "tanh" else None
+        _save(plot_activation_histograms(result, value_range=value_range), out / "activation_histograms.png",
+              written)
+    out = args.out
     summary = compression_summary(result)
     last = result.where(epoch=result.epochs[-1])
     for row in summary:
@@ -198,19 +152,18 @@ def add_parser(subparsers):
         description="T = tanh(wX + b) + Z with X uniform on {-3,-1,1,3}: SP estimate with standard error, "
                     "exact value by quadrature and H(Bin T), over log-spaced weights.",
     )
-    tanh.add_argument("--out", default="skinfo-tanh-neuron", help="output folder (default: %(default)s)")
-    tanh.add_argument("--noise-std", type=_positive_float, default=0.01,
-                      help="noise std (default: %(default)s)")
-    tanh.add_argument("--bias", type=float, default=0.0, help="bias b (default: %(default)s)")
-    tanh.add_argument("--w-min", type=_positive_float, default=1e-3,
+    tanh.add_argument("--noise-std", type=scale, default=0.01, help="noise std (default: %(default)s)")
+    tanh.add_argument("--bias", type=finite_float, default=0.0, help="bias b (default: %(default)s)")
+    tanh.add_argument("--w-min", type=positive_float, default=1e-3,
                       help="smallest weight (default: %(default)s)")
-    tanh.add_argument("--w-max", type=_positive_float, default=10.0,
+    tanh.add_argument("--w-max", type=positive_float, default=10.0,
                       help="largest weight (default: %(default)s)")
-    tanh.add_argument("--n-weights", type=_positive_int, default=81, help="weights (default: %(default)s)")
-    tanh.add_argument("--n-mc", type=_positive_int, default=20000,
+    tanh.add_argument("--n-weights", type=positive_int(maximum=100_000), default=81,
+                      help="weights (default: %(default)s)")
+    tanh.add_argument("--n-mc", type=positive_int(maximum=10**8), default=20000,
                       help="Monte Carlo draws per input (default: %(default)s)")
-    tanh.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    tanh.add_argument("--n-jobs", type=_n_jobs, default=1, help="accepted for symmetry; one estimate is tiny")
+    add_common_options(tanh, default_out="skinfo-tanh-neuron",
+                       n_jobs_help="weights evaluated in parallel, -1 for all cores (default: %(default)s)")
     tanh.set_defaults(func=_run_tanh_neuron)
 
     plane = subparsers.add_parser(
@@ -220,31 +173,32 @@ def add_parser(subparsers):
                     "10^4 epochs, log-spaced checkpoints). --preset authors uses 100 replicas and "
                     "84 checkpoints; explicit options override the preset.",
     )
-    plane.add_argument("--out", default="skinfo-info-plane", help="output folder (default: %(default)s)")
     plane.add_argument("--preset", choices=sorted(INFO_PLANE_PRESETS), default="default",
                        help="epochs/checkpoints/replicas preset (default: %(default)s)")
-    plane.add_argument("--epochs", type=_positive_int, default=None, help="training epochs")
-    plane.add_argument("--checkpoints", type=_positive_int, default=None, help="log-spaced checkpoints")
-    plane.add_argument("--replicas", type=_positive_int, default=None, help="noisy passes per input")
-    plane.add_argument("--n-mc", type=_positive_int, default=None, help="Monte Carlo draws per query")
-    plane.add_argument("--noise-std", type=_positive_float, default=0.005,
-                       help="noise std (default: %(default)s)")
-    plane.add_argument("--learning-rate", type=_positive_float, default=4e-4,
+    plane.add_argument("--epochs", type=positive_int(maximum=10**7), default=None, help="training epochs")
+    plane.add_argument("--checkpoints", type=positive_int(maximum=10_000), default=None,
+                       help="log-spaced checkpoints")
+    plane.add_argument("--replicas", type=positive_int(maximum=100_000), default=None,
+                       help="noisy passes per input")
+    plane.add_argument("--n-mc", type=positive_int(maximum=10**6), default=None,
+                       help="Monte Carlo draws per query")
+    plane.add_argument("--noise-std", type=scale, default=0.005, help="noise std (default: %(default)s)")
+    plane.add_argument("--learning-rate", type=positive_float, default=4e-4,
                        help="Adam step size (default: %(default)s)")
-    plane.add_argument("--batch-size", type=_positive_int, default=256,
+    plane.add_argument("--batch-size", type=positive_int(maximum=10**7), default=256,
                        help="mini-batch (default: %(default)s)")
     plane.add_argument("--activation", choices=("tanh", "relu", "linear"), default="tanh",
                        help="hidden non-linearity (default: %(default)s)")
-    plane.add_argument("--orthonormal", type=_non_negative_float, default=0.0, metavar="ALPHA",
+    plane.add_argument("--orthonormal", type=non_negative_float, default=0.0, metavar="ALPHA",
                        help="orthonormality retraction step, 0 = off (default: %(default)s)")
-    plane.add_argument("--snapshot-epochs", type=_epoch_list, default=None, metavar="E1,E2,...",
+    plane.add_argument("--snapshot-epochs", type=comma_list(positive_int(), "1,100,10000"), default=None,
+                       metavar="E1,E2,...",
                        help="checkpoint epochs for the scatter and cosine figures "
                             "(default: first, middle and last checkpoint)")
     plane.add_argument("--method", choices=("auto", "dense", "tree"), default="auto",
                        help="SP mixture evaluation path (default: %(default)s)")
-    plane.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    plane.add_argument("--n-jobs", type=_n_jobs, default=1,
-                       help="checkpoints estimated in parallel (default: %(default)s)")
+    add_common_options(plane, default_out="skinfo-info-plane",
+                       n_jobs_help="checkpoints estimated in parallel (default: %(default)s)")
     plane.add_argument("--shuffle-labels", action="store_true", help="train on randomly permuted labels")
     plane.add_argument("--quiet", action="store_true", help="no progress bars")
     plane.set_defaults(func=_run_info_plane)

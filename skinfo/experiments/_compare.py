@@ -24,9 +24,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._quadrature import mixture_entropy_1d
+from .._results import ExperimentResult
 from ..entropy import kde_entropy, kl_entropy, select_kde_bandwidth, sp_entropy
 from ..utils.validation import check_noise_std, check_positive_int
-from ._results import ExperimentResult
 
 __all__ = ["EstimatorComparison", "compare_estimators", "n_grid"]
 

@@ -8,12 +8,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from .._results import ExperimentResult
 from ..cluster import cosine_similarity_summary, silhouette_score
 from ..datasets import load_szt
 from ..mutual_info import NoisyMutualInformation, binned_entropy
 from ..networks import NoisyMLP, NoisyNetwork, log_spaced_epochs
 from ..utils.validation import check_noise_std, check_positive_int
-from ._results import ExperimentResult
 
 __all__ = ["InfoPlaneResult", "compression_summary", "run_info_plane"]
 
@@ -143,7 +143,7 @@ class InfoPlaneResult(ExperimentResult):
         """
         rows = sorted(self.where(layer=layer), key=lambda r: r["epoch"])
         return (np.array([r["epoch"] for r in rows]),
-                np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=np.float64))
+                np.array([np.nan if r.get(key) is None else r[key] for r in rows], dtype=np.float64))
 
 
 def compression_summary(result, key="mi_x"):
@@ -164,7 +164,8 @@ def compression_summary(result, key="mi_x"):
         the peak is not positive) and ``rose = peak > first``; plus
         ``not_converged``, the number of checkpoints whose estimate was not
         converged in the replica count, when ``result`` has a
-        ``<key>_converged`` column.
+        ``<key>_converged`` column. A layer whose column holds only None/NaN
+        gets NaN values and ``peak_epoch=None``.
 
     Examples
     --------
@@ -175,12 +176,21 @@ def compression_summary(result, key="mi_x"):
     >>> row["peak"], row["peak_epoch"], row["final"], round(row["fall"], 3), row["rose"]
     (8.3, 10, 7.5, 0.096, True)
     """
+    if not isinstance(result, InfoPlaneResult):
+        raise TypeError(f"result must be an InfoPlaneResult; got {type(result).__name__}.")
+    if key not in result.columns:
+        raise ValueError(f"key={key!r} is not a column of result; columns are {result.columns}.")
     rows = []
     for layer in result.layers:
         epochs, values = result.series(layer, key)
+        width = result.where(layer=layer)[0].get("width")
+        if np.isnan(values).all():
+            # Nothing recorded for this layer: say so with NaN rather than invent a peak.
+            rows.append({"layer": layer, "width": width, "first": math.nan, "peak": math.nan,
+                         "peak_epoch": None, "final": math.nan, "fall": math.nan, "rose": False})
+            continue
         peak_index = int(np.nanargmax(values))
         peak = float(values[peak_index])
-        width = result.where(layer=layer)[0]["width"]
         rows.append({
             "layer": layer,
             "width": width,

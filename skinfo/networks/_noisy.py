@@ -3,7 +3,13 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..utils.validation import as_numpy, check_activations, check_noise_std, check_positive_int
+from ..utils.validation import (
+    as_numpy,
+    check_activations,
+    check_allocation,
+    check_noise_std,
+    check_positive_int,
+)
 
 __all__ = ["NoisyNetwork"]
 
@@ -118,6 +124,17 @@ class NoisyNetwork:
         X = check_activations(X, "X")
         n_replicas = check_positive_int(n_replicas, "n_replicas")
         n_inputs = X.shape[0]
+        # The outputs of every layer, plus the widest layer's working copies.
+        widths = [X.shape[1]]
+        probe = X[:1]
+        for index in range(len(self.layers)):
+            probe = self._apply(index, probe)
+            widths.append(probe.shape[1])
+        check_allocation(
+            n_inputs * n_replicas * (sum(widths[1:]) + 3 * max(widths)),
+            f"n_replicas={n_replicas} noisy passes of {n_inputs} inputs",
+            fix="Lower n_replicas or pass the inputs in batches.",
+        )
         A = np.repeat(X, n_replicas, axis=0)
         outputs = []
         for index in range(len(self.layers)):
