@@ -2,16 +2,20 @@
 
 import argparse
 import importlib.util
-import sys
+import os
 import time
 
-from ._cli import _non_negative_float, _output_dir, _positive_float, _positive_int, _save, _table
+from ._cli import _save, _table
+from ._cli_common import UsageError, add_common_options, non_negative_float, output_folder, positive_float
+from ._cli_common import positive_int as _positive_int_type
+
+_positive_int = _positive_int_type()
 
 __all__ = ["add_parser"]
 
 
 def _noise_list(text):
-    values = [_non_negative_float(part.strip()) for part in text.split(",") if part.strip()]
+    values = [non_negative_float(part.strip()) for part in text.split(",") if part.strip()]
     if not values:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated noise levels such as 0,0.1,0.2, got {text!r}"
@@ -42,8 +46,7 @@ def _run(args):
     from ._cnn import CNN_PRESETS, TORCH_INSTALL
 
     if importlib.util.find_spec("torch") is None:
-        print(f"skinfo cnn: error: needs PyTorch; install it with {TORCH_INSTALL}", file=sys.stderr)
-        return 2
+        raise UsageError(f"needs PyTorch; install it with {TORCH_INSTALL}")
     settings = dict(CNN_PRESETS[args.preset])
     for key in (
         "dataset",
@@ -73,31 +76,32 @@ def _run(args):
     )
     from ._cnn import run_cnn
 
-    out = _output_dir(args.out)
+    # --n-jobs sets the torch threads of training (Numba's follow its own default); -1: all cores.
+    n_threads = args.n_jobs if args.n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + args.n_jobs)
     start = time.perf_counter()
-    try:
+    written = []
+    # MNIST neither cached nor downloadable raises OSError: one line naming the cache folder, exit 1,
+    # and --out is left untouched.
+    with output_folder(args) as out:
         result = run_cnn(
             **settings,
             activation=args.activation,
             data_home=args.data_home,
             random_state=args.seed,
-            n_threads=args.threads,
+            n_threads=n_threads,
             verbose=not args.quiet,
         )
-    except OSError as exc:
-        # MNIST neither cached nor downloadable: one line naming the cache folder.
-        print(f"skinfo cnn: error: {exc}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - start
-    result.params["wall_time_s"] = round(elapsed, 2)
-    written = [out / "cnn.csv", out / "cnn.json"]
-    result.to_csv(written[0])
-    result.to_json(written[1])
-    _save(plot_cnn_validation_error(result), out / "cnn_validation_error.png", written)
-    _save(plot_cnn_cosine_heatmaps(result), out / "cnn_cosine_heatmaps.png", written)
-    _save(plot_cnn_clustering(result), out / "cnn_clustering.png", written)
-    if any(r["mi_x"] is not None for r in result.records):
-        _save(plot_cnn_information_plane(result), out / "cnn_information_plane.png", written)
+        elapsed = time.perf_counter() - start
+        result.params["wall_time_s"] = round(elapsed, 2)
+        result.to_csv(out / "cnn.csv")
+        result.to_json(out / "cnn.json")
+        written += ["cnn.csv", "cnn.json"]
+        _save(plot_cnn_validation_error(result), out / "cnn_validation_error.png", written)
+        _save(plot_cnn_cosine_heatmaps(result), out / "cnn_cosine_heatmaps.png", written)
+        _save(plot_cnn_clustering(result), out / "cnn_clustering.png", written)
+        if any(r["mi_x"] is not None for r in result.records):
+            _save(plot_cnn_information_plane(result), out / "cnn_information_plane.png", written)
+    out = args.out
 
     first, last = result.epochs[0], result.epochs[-1]
     last_layer = result.layers[-1]
@@ -161,7 +165,6 @@ def add_parser(subparsers):
         "network, and I(X;T), I(Y;T) by SP for the --mi-layers. Needs PyTorch. --preset paper "
         "runs the full-size MNIST version; explicit options override the preset.",
     )
-    parser.add_argument("--out", default="skinfo-cnn", help="output folder (default: %(default)s)")
     parser.add_argument(
         "--preset", choices=sorted(CNN_PRESETS), default="default", help="sizes preset (default: %(default)s)"
     )
@@ -199,7 +202,7 @@ def add_parser(subparsers):
         help="log-spaced checkpoints besides the initialisation",
     )
     parser.add_argument("--batch-size", type=_positive_int, default=None, help="mini-batch size")
-    parser.add_argument("--learning-rate", type=_positive_float, default=None, help="Adam step size")
+    parser.add_argument("--learning-rate", type=positive_float, default=None, help="Adam step size")
     parser.add_argument(
         "--n-samples", type=_positive_int, default=None, help="random subset of the images (default: all)"
     )
@@ -227,10 +230,9 @@ def add_parser(subparsers):
         default=None,
         help="noisy passes per input for the information estimates",
     )
-    parser.add_argument(
-        "--threads", type=_positive_int, default=1, help="torch threads for training (default: %(default)s)"
+    add_common_options(
+        parser, default_out="skinfo-cnn", n_jobs_help="torch threads for training (default: %(default)s)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no per-checkpoint lines")
     parser.set_defaults(func=_run)
     return parser
