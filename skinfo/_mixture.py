@@ -28,6 +28,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels._mixture import (
+    centre_tiles,
     greedy_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
@@ -156,7 +157,8 @@ def _dense(queries, centres, noise_std, groups):
     out = np.empty((queries.shape[0], 3))
     ranges = groups.ranges()
     if centres.shape[1] >= _GEMM_MIN_FEATURES:
-        mixture_lse_gemm(queries, centres, centres_t, inv_two_var, *ranges, out)
+        centre_sq = np.einsum("ij,ij->i", centres, centres)
+        mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, *ranges, out)
     else:
         mixture_lse_direct(queries, centres_t, inv_two_var, *ranges, out)
     return out
