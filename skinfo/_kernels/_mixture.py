@@ -25,6 +25,8 @@ from ._jit import jit, parallel_jit
 
 __all__ = [
     "centre_tiles",
+    "greedy_blocks",
+    "links_from_cross",
     "mixture_lse_direct",
     "mixture_lse_gemm",
     "mixture_lse_runs",
@@ -425,3 +427,61 @@ def greedy_blocks(points, radius):
     n_blocks += 1
     bounds[n_blocks] = n_points
     return bounds[: n_blocks + 1].copy()
+
+
+@parallel_jit
+def links_from_cross(cross, row_sq, col_sq, row_limit, col_radius, rel_slack):
+    """Column blocks within reach of each row block, from BLAS cross terms.
+
+    Row ``a`` links column ``c`` when ``||mu_a - mu_c|| <= row_limit[a] +
+    col_radius[c]``, with squared distances from ``||mu_a||^2 + ||mu_c||^2 -
+    2 mu_a.mu_c``; the limit is widened by ``rel_slack * (||mu_a||^2 +
+    ||mu_c||^2)`` so the rounding of that expansion can only add links (a
+    spare link costs time, never accuracy).
+
+    Parameters
+    ----------
+    cross : float64 array of shape (n_rows, n_cols)
+        ``mu_a . mu_c``.
+    row_sq, col_sq : float64 arrays of shape (n_rows,), (n_cols,)
+    row_limit : float64 array of shape (n_rows,)
+        Reach plus radius of each row block (``-inf``: no links).
+    col_radius : float64 array of shape (n_cols,)
+    rel_slack : float
+
+    Returns
+    -------
+    indptr : int64 array of shape (n_rows + 1,)
+    cols : int64 array of shape (indptr[-1],)
+        Linked columns of each row, ascending.
+    """
+    n_rows, n_cols = cross.shape
+    counts = np.zeros(n_rows, dtype=np.int64)
+    for a in prange(n_rows):
+        counts[a] = _row_links(cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack,
+                               np.empty(0, dtype=np.int64))
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for a in range(n_rows):
+        indptr[a + 1] = indptr[a] + counts[a]
+    cols = np.empty(indptr[n_rows], dtype=np.int64)
+    for a in prange(n_rows):
+        _row_links(cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack,
+                   cols[indptr[a]:indptr[a + 1]])
+    return indptr, cols
+
+
+@jit
+def _row_links(cross_row, row_sq, col_sq, limit, col_radius, rel_slack, out):
+    """Count the links of one row; also write them when ``out`` has room."""
+    if limit == -np.inf:
+        return 0
+    write = out.shape[0] > 0
+    n = 0
+    for c in range(col_sq.shape[0]):
+        sq = row_sq + col_sq[c] - 2.0 * cross_row[c]
+        bound = limit + col_radius[c]
+        if sq <= bound * bound + rel_slack * (row_sq + col_sq[c]):
+            if write:
+                out[n] = c
+            n += 1
+    return n
