@@ -37,13 +37,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels._mixture import (
+    block_geometry,
     centre_tiles,
     greedy_blocks,
     links_from_cross,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
+    mixture_lse_runs_rows,
     neighbour_runs,
+    own_sq_dist,
     symmetric_csr,
 )
 from .utils._threads import numba_threads
@@ -125,11 +128,11 @@ class _BlockGraph:
 
 
 def _block_geometry(centres, bounds):
-    sizes = np.diff(bounds)
-    centroids = np.add.reduceat(centres, bounds[:-1], axis=0) / sizes[:, None]
-    block_of_centre = np.repeat(np.arange(sizes.shape[0]), sizes)
-    spread = np.sqrt(np.sum((centres - centroids[block_of_centre]) ** 2, axis=1))
-    radii = np.maximum.reduceat(spread, bounds[:-1])
+    n_blocks = bounds.shape[0] - 1
+    centroids = np.empty((n_blocks, centres.shape[1]))
+    radii = np.empty(n_blocks)
+    block_geometry(centres, bounds, centroids, radii)
+    block_of_centre = np.repeat(np.arange(n_blocks, dtype=np.int64), np.diff(bounds))
     return centroids, radii, block_of_centre
 
 
@@ -141,18 +144,18 @@ def _too_many_links(method, n_links):
     )
 
 
-def _reach(queries, centres, noise_std, query_centre, method):
+def _reach(noise_sq, n_centres, noise_std, method):
     """Per-query truncation radius plus noise norm, or None when the
     own-centre shift of the block kernel would leave exp's range."""
-    noise_norm = np.sqrt(np.sum((queries - centres[query_centre]) ** 2, axis=1))
-    if np.max(noise_norm) ** 2 / (2.0 * noise_std**2) > _MAX_SHIFT:
+    noise_norm = np.sqrt(noise_sq)
+    if np.max(noise_sq) / (2.0 * noise_std**2) > _MAX_SHIFT:
         if method in ("tree", "pruned"):
             raise ValueError(
                 f"method={method!r} needs ||z||^2 / (2 noise_std^2) below {_MAX_SHIFT:g} for every draw "
                 "(about d < 1300); use method='dense' for this dimension."
             )
         return None
-    radius = np.sqrt(noise_norm**2 + 2.0 * noise_std**2 * np.log(centres.shape[0] / TRUNCATION_TOL))
+    radius = np.sqrt(noise_sq + 2.0 * noise_std**2 * np.log(n_centres / TRUNCATION_TOL))
     return radius + noise_norm
 
 
@@ -331,7 +334,9 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
             if n_centres < _TREE_MIN_CENTRES:
                 path = "dense"
         if path in ("tree", "pruned") and query_centre is not None:
-            reach = _reach(queries, centres, noise_std, query_centre, method)
+            noise_sq = np.empty(queries.shape[0])
+            own_sq_dist(queries, centres, query_centre, noise_sq)
+            reach = _reach(noise_sq, n_centres, noise_std, method)
             if reach is not None and method == "auto" and _mostly_reached(centres, reach):
                 reach = None
             if reach is not None and path == "pruned":
@@ -357,10 +362,16 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
-        own_term = -np.sum((queries - tree_centres[tree_query_centre]) ** 2, axis=1) * inv_two_var
-        query_block = block_of_centre[tree_query_centre].astype(np.int64)
-        mixture_lse_runs(
-            queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
-            graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
-        )
+        own_term = -noise_sq * inv_two_var
+        query_block = block_of_centre[tree_query_centre]
+        if path == "pruned":
+            mixture_lse_runs_rows(
+                queries, query_block, own_term, tree_centres, graph.run_indptr, graph.run_lo, graph.run_hi,
+                inv_two_var, *groups.ranges(), out,
+            )
+        else:
+            mixture_lse_runs(
+                queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
+                graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
+            )
         return out, path

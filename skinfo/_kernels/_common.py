@@ -9,7 +9,7 @@ import numpy as np
 
 from ._jit import jit
 
-__all__ = ["lane_sum", "range_max", "sq_dist_into"]
+__all__ = ["lane_sum", "range_max", "sq_dist_into", "sq_dist_rows"]
 
 
 @jit(inline="always")
@@ -118,3 +118,50 @@ def sq_dist_into(out, point, points_t, start, width):
             diff = pk - row[j]
             out[j] += diff * diff
         k += 1
+
+
+@jit(inline="always")
+def sq_dist_rows(out, point, points, start, width):
+    """``out[j] = ||point - points[start + j]||^2`` for ``j < width``, with
+    ``points`` row-major (points x features).
+
+    For high dimension and few points per call (an input's replicas): each
+    distance runs over contiguous features, in eight interleaved partial sums
+    as in :func:`lane_sum`.
+    """
+    n_features = point.shape[0]
+    for j in range(width):
+        row = points[start + j]
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        a4 = 0.0
+        a5 = 0.0
+        a6 = 0.0
+        a7 = 0.0
+        k = 0
+        while k + 8 <= n_features:
+            e0 = point[k] - row[k]
+            e1 = point[k + 1] - row[k + 1]
+            e2 = point[k + 2] - row[k + 2]
+            e3 = point[k + 3] - row[k + 3]
+            e4 = point[k + 4] - row[k + 4]
+            e5 = point[k + 5] - row[k + 5]
+            e6 = point[k + 6] - row[k + 6]
+            e7 = point[k + 7] - row[k + 7]
+            a0 += e0 * e0
+            a1 += e1 * e1
+            a2 += e2 * e2
+            a3 += e3 * e3
+            a4 += e4 * e4
+            a5 += e5 * e5
+            a6 += e6 * e6
+            a7 += e7 * e7
+            k += 8
+        total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        while k < n_features:
+            e = point[k] - row[k]
+            total += e * e
+            k += 1
+        out[j] = total

@@ -19,18 +19,21 @@ import math
 import numpy as np
 from numba import prange
 
-from ._common import lane_sum, range_max, sq_dist_into
+from ._common import lane_sum, range_max, sq_dist_into, sq_dist_rows
 from ._fastexp import exp_nonpositive
 from ._jit import jit, parallel_jit
 
 __all__ = [
+    "block_geometry",
     "centre_tiles",
     "greedy_blocks",
     "links_from_cross",
     "mixture_lse_direct",
     "mixture_lse_gemm",
     "mixture_lse_runs",
+    "mixture_lse_runs_rows",
     "neighbour_runs",
+    "own_sq_dist",
     "symmetric_csr",
 ]
 
@@ -328,13 +331,27 @@ def mixture_lse_runs(queries, query_block, shift, centres_t, run_indptr, run_lo,
     n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
     for chunk in prange(n_chunks):
         q0 = chunk * _QUERY_BLOCK
-        _runs_block(queries, query_block, shift, centres_t, run_indptr, run_lo, run_hi, inv_two_var, in_lo,
-                    in_hi, cls_lo, cls_hi, out, q0, min(n_queries, q0 + _QUERY_BLOCK))
+        _runs_block(queries, query_block, shift, centres_t, False, run_indptr, run_lo, run_hi, inv_two_var,
+                    in_lo, in_hi, cls_lo, cls_hi, out, q0, min(n_queries, q0 + _QUERY_BLOCK))
+
+
+@parallel_jit
+def mixture_lse_runs_rows(queries, query_block, shift, centres, run_indptr, run_lo, run_hi,
+                          inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+    """As :func:`mixture_lse_runs` with ``centres`` row-major (n_centres,
+    n_features): faster in high dimension, where runs are short (an input's
+    replicas) and each distance runs over many contiguous features."""
+    n_queries = queries.shape[0]
+    n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
+    for chunk in prange(n_chunks):
+        q0 = chunk * _QUERY_BLOCK
+        _runs_block(queries, query_block, shift, centres, True, run_indptr, run_lo, run_hi, inv_two_var,
+                    in_lo, in_hi, cls_lo, cls_hi, out, q0, min(n_queries, q0 + _QUERY_BLOCK))
 
 
 @jit
-def _runs_block(queries, query_block, shift, centres_t, run_indptr, run_lo, run_hi, inv_two_var, in_lo, in_hi,
-                cls_lo, cls_hi, out, q0, q1):
+def _runs_block(queries, query_block, shift, centres, row_major, run_indptr, run_lo, run_hi, inv_two_var,
+                in_lo, in_hi, cls_lo, cls_hi, out, q0, q1):
     """Queries ``q0:q1`` of :func:`mixture_lse_runs` (serial; see :func:`_direct_block`)."""
     buf = np.empty(_RUN_CHUNK)
     for q in range(q0, q1):
@@ -347,7 +364,10 @@ def _runs_block(queries, query_block, shift, centres_t, run_indptr, run_lo, run_
             for start in range(run_lo[p], run_hi[p], _RUN_CHUNK):
                 stop = min(run_hi[p], start + _RUN_CHUNK)
                 width = stop - start
-                sq_dist_into(buf, queries[q], centres_t, start, width)
+                if row_major:
+                    sq_dist_rows(buf, queries[q], centres, start, width)
+                else:
+                    sq_dist_into(buf, queries[q], centres, start, width)
                 for j in range(width):
                     buf[j] = exp_nonpositive(-buf[j] * inv_two_var - sh)
                 s_all += lane_sum(buf, 0, width)
@@ -427,6 +447,55 @@ def greedy_blocks(points, radius):
     n_blocks += 1
     bounds[n_blocks] = n_points
     return bounds[: n_blocks + 1].copy()
+
+
+@parallel_jit
+def block_geometry(centres, bounds, centroids, radii):
+    """Centroid and radius (largest distance of a member to the centroid) of
+    each contiguous block ``bounds[b]:bounds[b + 1]`` of ``centres``.
+
+    Parameters
+    ----------
+    centres : float64 array of shape (n_centres, n_features)
+    bounds : int64 array of shape (n_blocks + 1,)
+    centroids : float64 array of shape (n_blocks, n_features)
+        Receives the centroids.
+    radii : float64 array of shape (n_blocks,)
+        Receives the radii.
+    """
+    n_features = centres.shape[1]
+    for b in prange(bounds.shape[0] - 1):
+        lo = bounds[b]
+        hi = bounds[b + 1]
+        for k in range(n_features):
+            centroids[b, k] = 0.0
+        for i in range(lo, hi):
+            for k in range(n_features):
+                centroids[b, k] += centres[i, k]
+        for k in range(n_features):
+            centroids[b, k] /= hi - lo
+        rho = 0.0
+        for i in range(lo, hi):
+            sq = 0.0
+            for k in range(n_features):
+                diff = centres[i, k] - centroids[b, k]
+                sq += diff * diff
+            rho = max(rho, math.sqrt(sq))
+        radii[b] = rho
+
+
+@parallel_jit
+def own_sq_dist(queries, centres, query_centre, out):
+    """``out[q] = ||queries[q] - centres[query_centre[q]]||^2`` (the squared
+    noise of each Monte Carlo query), without an (n_queries, d) temporary."""
+    n_features = queries.shape[1]
+    for q in prange(queries.shape[0]):
+        c = query_centre[q]
+        sq = 0.0
+        for k in range(n_features):
+            diff = queries[q, k] - centres[c, k]
+            sq += diff * diff
+        out[q] = sq
 
 
 @parallel_jit
