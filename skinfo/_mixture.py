@@ -61,7 +61,16 @@ TRUNCATION_TOL = 1e-12
 _GEMM_MIN_FEATURES = 48
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
-_TREE_MAX_FILL = 0.1
+# Below this much dense work (kernel evaluations, ~10 ms on two cores) no
+# truncated path repays its planning, so "auto" does not even probe.
+_TRUNCATED_MIN_WORK = 1 << 23
+# Share of the centres a query may reach for the run kernels to beat the
+# streaming dense kernel.  The k-d tree path pays its planning (two trees,
+# the pair search, the CSR) per link, so it needs far sparser graphs:
+# measured with benchmarks/bench_sp.py, it won at a reached share of 3e-5
+# (n = 40960, d = 5, b = 0.005: 22x) and lost at 5e-3 (n = 4096, d = 12).
+_TREE_MAX_FILL = 1e-3
+_PRUNED_MAX_FILL = 0.1
 # Never build a block graph with more links than this (~40 bytes a link while
 # it is built, ~2.5 GiB at the cap); above it the dense path runs in
 # O(block x n) memory instead.
@@ -159,9 +168,9 @@ def _reach(noise_sq, n_centres, noise_std, method):
     return radius + noise_norm
 
 
-def _mostly_reached(centres, reach):
+def _mostly_reached(centres, reach, max_fill):
     """Cheap first probe: does a typical query reach more than
-    ``_TREE_MAX_FILL`` of the centres?  (Distances from a few evenly spaced
+    ``max_fill`` of the centres?  (Distances from a few evenly spaced
     centres to all, one BLAS call; the pruning paths then cannot pay.)"""
     n_centres = centres.shape[0]
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
@@ -173,7 +182,7 @@ def _mostly_reached(centres, reach):
         + np.einsum("ij,ij->i", sample, sample)[None, :]
         - 2.0 * (probe @ sample.T)
     )
-    return np.mean(sq <= np.median(reach) ** 2) > _TREE_MAX_FILL
+    return np.mean(sq <= np.median(reach) ** 2) > max_fill
 
 
 def _plan_tree(centres, bounds, method, reach):
@@ -236,7 +245,7 @@ def _plan_pruned(centres, query_centre, bounds, method, reach):
     if method == "auto":
         # Beyond this many reached centres per query the runs kernel loses to
         # the streaming dense kernel.
-        fill_budget = _TREE_MAX_FILL * n_centres * rows.shape[0]
+        fill_budget = _PRUNED_MAX_FILL * n_centres * rows.shape[0]
     chunk = max(1, _LINK_CHUNK_ENTRIES // n_blocks)
     indptrs, cols = [], []
     n_links = 0
@@ -331,13 +340,20 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
         path = method
         if method == "auto":
             path = "tree" if n_features <= _TREE_MAX_FEATURES else "pruned"
-            if n_centres < _TREE_MIN_CENTRES:
+            n_blocks = n_centres if blocks is None else blocks.shape[0] - 1
+            if (
+                n_centres < _TREE_MIN_CENTRES
+                or queries.shape[0] * n_centres < _TRUNCATED_MIN_WORK
+                # The pruned link search costs ~n_blocks^2 cross terms.
+                or (path == "pruned" and 4 * n_blocks**2 > queries.shape[0] * n_centres)
+            ):
                 path = "dense"
         if path in ("tree", "pruned") and query_centre is not None:
             noise_sq = np.empty(queries.shape[0])
             own_sq_dist(queries, centres, query_centre, noise_sq)
             reach = _reach(noise_sq, n_centres, noise_std, method)
-            if reach is not None and method == "auto" and _mostly_reached(centres, reach):
+            max_fill = _TREE_MAX_FILL if path == "tree" else _PRUNED_MAX_FILL
+            if reach is not None and method == "auto" and _mostly_reached(centres, reach, max_fill):
                 reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
