@@ -56,9 +56,11 @@ __all__ = ["MIXTURE_METHODS", "TRUNCATION_TOL", "Groups", "mixture_log_sum_exp"]
 MIXTURE_METHODS = ("auto", "dense", "tree", "pruned")
 
 TRUNCATION_TOL = 1e-12
-# Above this dimension the cross terms come from BLAS (measured crossover in
-# benchmarks/bench_sp.py); below it the direct loop is faster and exact.
-_GEMM_MIN_FEATURES = 48
+# From this dimension on the cross terms come from BLAS: with the streaming
+# kernels BLAS was 1.37x faster at d = 32 and within noise (1.06-1.2x) at
+# d = 8-24 (benchmarks/bench_sp.py, shared machine); below it the direct
+# loop is kept because it is exact (no ||t||^2 + ||c||^2 - 2 t.c cancellation).
+_GEMM_MIN_FEATURES = 32
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
 # Below this much dense work (kernel evaluations, ~10 ms on two cores) no
@@ -169,9 +171,10 @@ def _reach(noise_sq, n_centres, noise_std, method):
 
 
 def _mostly_reached(centres, reach, max_fill):
-    """Cheap first probe: does a typical query reach more than
-    ``max_fill`` of the centres?  (Distances from a few evenly spaced
-    centres to all, one BLAS call; the pruning paths then cannot pay.)"""
+    """Cheap first probe: would the truncated paths' single link radius (the
+    largest reach) cover more than ``max_fill`` of the centres around a
+    typical centre?  (Distances from a few evenly spaced centres to a sample,
+    one small BLAS call; if so, the pruning paths cannot pay.)"""
     n_centres = centres.shape[0]
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
     probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
@@ -182,7 +185,7 @@ def _mostly_reached(centres, reach, max_fill):
         + np.einsum("ij,ij->i", sample, sample)[None, :]
         - 2.0 * (probe @ sample.T)
     )
-    return np.mean(sq <= np.median(reach) ** 2) > max_fill
+    return np.mean(sq <= np.max(reach) ** 2) > max_fill
 
 
 def _plan_tree(centres, bounds, method, reach):
