@@ -67,21 +67,26 @@ _TREE_MIN_CENTRES = 2048
 # truncated path repays its planning, so "auto" does not even probe.
 _TRUNCATED_MIN_WORK = 1 << 23
 # Share of the centres a query may reach for the run kernels to beat the
-# streaming dense kernel.  The k-d tree path pays its planning (two trees,
-# the pair search, the CSR) per link, so it needs far sparser graphs:
-# measured with benchmarks/bench_sp.py, it won at a reached share of 3e-5
-# (n = 40960, d = 5, b = 0.005: 22x) and lost at 5e-3 (n = 4096, d = 12).
-_TREE_MAX_FILL = 1e-3
+# streaming dense kernel (first probe, then the tree's block-level probe).
+_TREE_MAX_FILL = 0.1
+# The tree's planning costs about this many kernel evaluations per link of
+# its block graph (measured: ~0.5 us a link vs ~10 ns an evaluation); "auto"
+# takes the tree only when links * cost + the reached evaluations stay below
+# half the dense work.  With it the tree lost nowhere on the benchmark grid
+# and still won 20x on small-noise clustered layers.
+_TREE_LINK_COST = 50.0
 _PRUNED_MAX_FILL = 0.1
 # Never build a block graph with more links than this (~40 bytes a link while
 # it is built, ~2.5 GiB at the cap); above it the dense path runs in
 # O(block x n) memory instead.
 _TREE_MAX_LINKS = 1 << 26
 _TREE_PROBE_BLOCKS = 256
-# k-d trees stop pruning above ~20 dimensions; there BLAS centroid bounds
-# ("pruned") take over.  The block kernel scales its terms by the own-centre
-# term, which must stay within exp's range (_MAX_SHIFT).
-_TREE_MAX_FEATURES = 16
+# k-d tree planning (two trees and a pair search) turned slower than the
+# dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
+# dimension BLAS centroid bounds ("pruned") take over.  The block kernel
+# scales its terms by the own-centre term, which must stay within exp's
+# range (_MAX_SHIFT).
+_TREE_MAX_FEATURES = 5
 # Centres sampled by the cheap first probe of "auto" (what share of the
 # centres lies within reach of a query), and block rows per BLAS chunk of the
 # pruned path's link search.
@@ -188,7 +193,7 @@ def _mostly_reached(centres, reach, max_fill):
     return np.mean(sq <= np.max(reach) ** 2) > max_fill
 
 
-def _plan_tree(centres, bounds, method, reach):
+def _plan_tree(centres, bounds, method, reach, n_queries):
     """Block graph from a k-d tree over block centroids, or None when the
     dense path is better."""
     n_centres = centres.shape[0]
@@ -207,8 +212,11 @@ def _plan_tree(centres, bounds, method, reach):
         if method == "tree":
             _too_many_links(method, graph_size)
         return None, None
-    if method == "auto" and np.mean(reached) * np.mean(sizes) > _TREE_MAX_FILL * n_centres:
-        return None, None
+    if method == "auto":
+        dense_work = float(n_queries) * n_centres
+        reached_work = np.mean(reached) * np.mean(sizes) * n_queries
+        if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
+            return None, None
     pairs = tree.query_pairs(link, output_type="ndarray")
     if pairs.size and radii.max() > 0.0:
         gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
@@ -376,7 +384,7 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
                     bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
                 elif bounds is None:
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
-                graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach)
+                graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))
