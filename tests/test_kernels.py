@@ -78,7 +78,8 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
-    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, np.ascontiguousarray(centres.T), 0.5, *ranges, out)
+    centres_t = np.ascontiguousarray(centres.T)
+    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, 0.5, *ranges, out)
     # The BLAS expansion loses ~eps * ||t||^2 * inv_two_var absolutely.
     atol = 1e-12 * (1 + scale**2 * n_features)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
