@@ -1,13 +1,15 @@
 """SP estimator speed: skinfo vs the dense NumPy/SciPy way vs the authors' KDE way.
 
-Run: ``python benchmarks/bench_sp.py [--quick]``.  Prints one table per
-target of issue 2; every ratio is measured side by side in this run, compile
-time excluded (each kernel is warmed up first).
+Run: ``python benchmarks/bench_sp.py [--quick] [--mnist]``.  Prints one table
+per target; every ratio is measured side by side in this run, compile time
+excluded (each kernel is warmed up first).
 
 Competitors
   (a) dense NumPy/SciPy: blocked ``cdist(..., "sqeuclidean")`` + ``scipy.special.logsumexp``
   (b) authors' way: ``KernelDensity(bandwidth=b, rtol=1e-3)`` fitted on the centres,
       ``score_samples`` on the Monte Carlo points (naive Monte Carlo, no control variate)
+  (c) the previous dense kernel design: one buffer of all n_centres exponents
+      per query (max, exp, sum over the whole row), re-written below
   floor: this machine's exp throughput (skinfo's vectorised exp, all threads) plus
       the BLAS time of the cross terms for the same number of pairs.
 """
@@ -23,9 +25,10 @@ from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
 from skinfo import NoisyMutualInformation, SPEntropy
+from skinfo._kernels._common import lane_sum, range_max, sq_dist_into
 from skinfo._kernels._fastexp import exp_nonpositive
 from skinfo._kernels._jit import parallel_jit
-from skinfo._mixture import mixture_log_sum_exp
+from skinfo._mixture import Groups, mixture_log_sum_exp
 from skinfo.entropy import gaussian_noise_entropy
 
 
@@ -75,6 +78,149 @@ def floor_seconds(n_queries, n_centres, n_features):
             A[s : s + chunk] @ B
 
     return t_exp + best_time(gemm, repeat=2)
+
+
+@parallel_jit
+def _row_buffer_lse(queries, centres_t, inv_two_var, out):
+    """The previous dense design: a buffer of every centre's exponent per query."""
+    n_queries = queries.shape[0]
+    n_centres = centres_t.shape[1]
+    for block in numba.prange((n_queries + 63) // 64):
+        buf = np.empty(n_centres)
+        for q in range(block * 64, min(n_queries, block * 64 + 64)):
+            sq_dist_into(buf, queries[q], centres_t, 0, n_centres)
+            for j in range(n_centres):
+                buf[j] = -buf[j] * inv_two_var
+            m = range_max(buf, 0, n_centres)
+            for j in range(n_centres):
+                buf[j] = exp_nonpositive(buf[j] - m)
+            out[q] = m + math.log(lane_sum(buf, 0, n_centres))
+
+
+def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
+    """Kernel evaluations per second of the dense path at many centres."""
+    print(f"\n== dense kernel throughput: {n_queries} queries x {n_centres} centres (G kernel evaluations/s) ==")
+    print(f"{'d':>4} | {'streaming s':>11} {'G/s':>6} | {'row-buffer s':>12} {'G/s':>6} | {'speed-up':>8} | {'|diff|':>8}")
+    rng = np.random.default_rng(0)
+    for d in dims:
+        centres = np.tanh(rng.normal(size=(n_centres, d)))
+        queries = centres[:n_queries] + 0.1 * rng.normal(size=(n_queries, d))
+        mixture_log_sum_exp(queries[:8], centres[:2000], 0.1, method="dense")
+        t_new = best_time(lambda: mixture_log_sum_exp(queries, centres, 0.1, method="dense"), repeat=2)
+        new = mixture_log_sum_exp(queries, centres, 0.1, method="dense")[0][:, 0]
+        centres_t = np.ascontiguousarray((centres - centres.mean(0)).T)
+        shifted = queries - centres.mean(0)
+        old = np.empty(n_queries)
+        _row_buffer_lse(shifted[:8], centres_t[:, :100].copy(), 50.0, old[:8])
+        t_old = best_time(lambda: _row_buffer_lse(shifted, centres_t, 50.0, old), repeat=2)
+        evals = n_queries * n_centres / 1e9
+        print(f"{d:>4} | {t_new:>11.3f} {evals / t_new:>6.2f} | {t_old:>12.3f} {evals / t_old:>6.2f} | "
+              f"{t_old / t_new:>8.2f} | {np.abs(new - old).max():>8.1e}")
+
+
+def layered_replicas(n_inputs, n_replicas, n_features, noise_std, n_classes=10, n_mc=10, seed=0):
+    """A class-clustered noisy layer in NoisyMutualInformation's layout: inputs
+    sorted by class, ``n_replicas`` noisy passes each, ``n_mc`` Monte Carlo
+    queries around each input's first replica."""
+    rng = np.random.default_rng(seed)
+    codes = np.sort(rng.integers(0, n_classes, n_inputs))
+    base = np.tanh(rng.normal(size=(n_classes, n_features))[codes] + 0.5 * rng.normal(size=(n_inputs, n_features)))
+    centres = (base[:, None, :] + noise_std * rng.normal(size=(n_inputs, n_replicas, n_features))).reshape(
+        -1, n_features)
+    input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * n_replicas
+    class_bounds = np.searchsorted(codes, np.arange(n_classes + 1)).astype(np.int64) * n_replicas
+    query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_mc)
+    query_centre = query_input * n_replicas
+    queries = centres[query_centre] + noise_std * rng.normal(size=(query_input.shape[0], n_features))
+    groups = Groups(input_bounds, class_bounds, query_input, codes[query_input])
+    return queries, centres, groups, query_centre, input_bounds
+
+
+def pruned_table(configs, noise_std=0.05):
+    """High-dimensional class-clustered layers: pruned vs dense (the dense path
+    is timed on a fraction of the queries and scaled, since it is linear in them)."""
+    print(f"\n== high-dimensional pruning: class-clustered tanh layer, 10 classes, noise {noise_std}, n_mc=10 ==")
+    print(f"{'m':>6} {'r':>3} {'d':>5} | {'auto s':>7} {'path':>6} | {'dense s (scaled)':>16} | "
+          f"{'dense/auto':>10} | {'max|diff| vs exact':>18}")
+    for n_inputs, n_replicas, n_features, fraction in configs:
+        queries, centres, groups, query_centre, bounds = layered_replicas(
+            n_inputs, n_replicas, n_features, noise_std)
+        mixture_log_sum_exp(queries[:50], centres[:3000], noise_std, query_centre=query_centre[:50],
+                            method="pruned")
+        start = time.perf_counter()
+        lse, used = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, query_centre=query_centre,
+                                        blocks=bounds)
+        t_auto = time.perf_counter() - start
+        k = max(64, int(fraction * queries.shape[0]))
+        part = Groups(groups.input_bounds, groups.class_bounds, groups.query_input[:k], groups.query_class[:k])
+        start = time.perf_counter()
+        mixture_log_sum_exp(queries[:k], centres, noise_std, groups=part, method="dense")
+        t_dense = (time.perf_counter() - start) * queries.shape[0] / k
+        # Exact reference on a few queries (float64 direct distances, SciPy logsumexp).
+        pick = np.arange(0, queries.shape[0], max(1, queries.shape[0] // 200))
+        exact = np.array([logsumexp(-np.sum((centres - queries[q]) ** 2, axis=1) / (2 * noise_std**2))
+                          for q in pick])
+        err = np.abs(lse[pick, 0] - exact).max()
+        print(f"{n_inputs:>6} {n_replicas:>3} {n_features:>5} | {t_auto:>7.2f} {used:>6} | {t_dense:>16.1f} | "
+              f"{t_dense / t_auto:>10.1f} | {err:>18.2e}")
+
+
+def path_choice_table(configs):
+    """``method="auto"`` against the best explicit method on a grid."""
+    print("\n== path choice: auto vs the best explicit method (seconds; overhead = auto / best - 1) ==")
+    print(f"{'case':>34} | {'dense':>7} {'tree':>7} {'pruned':>7} | {'auto':>7} {'chose':>6} | {'overhead':>8}")
+    for label, make in configs:
+        args, kwargs = make()
+        times = {}
+        for method in ("dense", "tree", "pruned", "auto"):
+            try:
+                mixture_log_sum_exp(*args, **kwargs, method=method)
+                times[method] = best_time(lambda m=method: mixture_log_sum_exp(*args, **kwargs, method=m))
+            except ValueError:
+                times[method] = math.inf
+        chose = mixture_log_sum_exp(*args, **kwargs, method="auto")[1]
+        best = min(times[m] for m in ("dense", "tree", "pruned"))
+        print(f"{label:>34} | {times['dense']:>7.3f} {times['tree']:>7.3f} {times['pruned']:>7.3f} | "
+              f"{times['auto']:>7.3f} {chose:>6} | {times['auto'] / best - 1:>8.1%}")
+
+
+def _sp_case(n, d, noise_std, seed=0):
+    def make():
+        rng = np.random.default_rng(seed)
+        S = np.tanh(rng.normal(size=(n, d)))
+        own = np.arange(n, dtype=np.int64)
+        return (S + noise_std * rng.normal(size=S.shape), S, noise_std), {"query_centre": own}
+    return make
+
+
+def _mi_case(m, r, d, noise_std):
+    def make():
+        queries, centres, groups, query_centre, bounds = layered_replicas(m, r, d, noise_std, n_mc=2)
+        return (queries, centres, noise_std), {"groups": groups, "query_centre": query_centre, "blocks": bounds}
+    return make
+
+
+def gemm_crossover_table(dims=(8, 16, 24, 32, 48, 64), n_queries=2048, n_centres=20480):
+    """Direct distance loop vs BLAS cross terms in the streaming dense kernel."""
+    import skinfo._mixture as planner
+
+    print(f"\n== dense: direct loop vs BLAS cross terms ({n_queries} x {n_centres}); planner switches at "
+          f"d >= {planner._GEMM_MIN_FEATURES} ==")
+    print(f"{'d':>4} | {'direct s':>8} {'gemm s':>8} | {'direct/gemm':>11}")
+    saved = planner._GEMM_MIN_FEATURES
+    rng = np.random.default_rng(0)
+    try:
+        for d in dims:
+            centres = np.tanh(rng.normal(size=(n_centres, d)))
+            queries = centres[:n_queries] + 0.1 * rng.normal(size=(n_queries, d))
+            row = []
+            for switch in (10**9, 0):
+                planner._GEMM_MIN_FEATURES = switch
+                mixture_log_sum_exp(queries[:8], centres, 0.1, method="dense")
+                row.append(best_time(lambda: mixture_log_sum_exp(queries, centres, 0.1, method="dense"), repeat=2))
+            print(f"{d:>4} | {row[0]:>8.3f} {row[1]:>8.3f} | {row[0] / row[1]:>11.2f}")
+    finally:
+        planner._GEMM_MIN_FEATURES = saved
 
 
 def dense_table(configs):
@@ -180,15 +326,29 @@ def time_to_standard_error(target=0.01, noise_std=0.005, n_features=4, n_replica
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    parser.add_argument("--mnist", action="store_true", help="add the MNIST-sized layer (m=60000, d=128)")
     args = parser.parse_args()
     print(f"numba threads: {numba.get_num_threads()}, threading layer on first use")
     if args.quick:
+        streaming_table(1024, 40960, dims=(5,))
+        pruned_table([(1000, 10, 128, 0.1)])
+        path_choice_table([("SP n=4096 d=12 b=0.1", _sp_case(4096, 12, 0.1))])
         dense_table([(1024, 12, 1)])
         small_noise_table([40960])
-    else:
-        dense_table([(4096, 12, 1), (4096, 12, 10), (2000, 1000, 1)])
-        small_noise_table([40960, 163840])
-        time_to_standard_error()
+        return
+    streaming_table()
+    pruned_table([(2000, 10, 1024, 0.05), (10000, 10, 128, 0.02)] + ([(60000, 10, 128, 0.002)] if args.mnist else []))
+    gemm_crossover_table()
+    path_choice_table([
+        ("SP n=4096 d=12 b=0.1", _sp_case(4096, 12, 0.1)),
+        ("SP n=10000 d=32 b=0.1", _sp_case(10000, 32, 0.1)),
+        ("SP n=40960 d=5 b=0.005", _sp_case(40960, 5, 0.005)),
+        ("MI m=2000 r=10 d=128 b=0.05", _mi_case(2000, 10, 128, 0.05)),
+        ("MI m=1000 r=10 d=64 b=1.0", _mi_case(1000, 10, 64, 1.0)),
+    ])
+    dense_table([(4096, 12, 1), (4096, 12, 10), (2000, 1000, 1)])
+    small_noise_table([40960, 163840])
+    time_to_standard_error()
 
 
 if __name__ == "__main__":

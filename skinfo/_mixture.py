@@ -18,8 +18,17 @@ centres in k-d tree order cut at radius 5 noise stds) with centroid ``mu``
 and radius ``rho``; block ``c`` is visited from
 block ``a`` when ``||mu_a - mu_c|| <= max_q(R_q + ||z_q||) + rho_a + rho_c``,
 which by the triangle inequality includes every centre within ``R_q`` of any
-query drawn in block ``a``.  The block graph comes from
-``scipy.spatial.cKDTree.query_pairs`` and is reused by every Monte Carlo draw.
+query drawn in block ``a``.  Under ``"tree"`` the block graph comes from
+``scipy.spatial.cKDTree.query_pairs`` (low dimension); under ``"pruned"``
+(high dimension, where k-d trees stop helping) from BLAS centroid distances,
+with each block's own reach ``max_q(R_q + ||z_q||)`` over the queries drawn in
+it.  Either way only links that the bound above cannot exclude are kept, so
+both paths keep the ``1e-12`` nats guarantee, and neither builds a graph of
+more than ``_TREE_MAX_LINKS`` links.
+
+The dense path streams tiles of centres past blocks of queries with an online
+(running-maximum) log-sum-exp, so its memory is bounded whatever the number of
+centres.
 """
 
 from dataclasses import dataclass
@@ -28,32 +37,65 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels._mixture import (
+    block_geometry,
+    centre_tiles,
     greedy_blocks,
+    links_from_cross,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
+    mixture_lse_runs_rows,
     neighbour_runs,
+    own_sq_dist,
     symmetric_csr,
 )
 from .utils._threads import numba_threads
 
-__all__ = ["TRUNCATION_TOL", "Groups", "mixture_log_sum_exp"]
+__all__ = ["MIXTURE_METHODS", "TRUNCATION_TOL", "Groups", "mixture_log_sum_exp"]
+
+MIXTURE_METHODS = ("auto", "dense", "tree", "pruned")
 
 TRUNCATION_TOL = 1e-12
-# Above this dimension the cross terms come from BLAS (measured crossover in
-# benchmarks/bench_sp.py); below it the direct loop is faster and exact.
-_GEMM_MIN_FEATURES = 48
+# From this dimension on the cross terms come from BLAS: with the streaming
+# kernels BLAS was 1.37x faster at d = 32 and within noise (1.06-1.2x) at
+# d = 8-24 (benchmarks/bench_sp.py, shared machine); below it the direct
+# loop is kept because it is exact (no ||t||^2 + ||c||^2 - 2 t.c cancellation).
+_GEMM_MIN_FEATURES = 32
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
+# Below this much dense work (kernel evaluations, ~10 ms on two cores) no
+# truncated path repays its planning, so "auto" does not even probe.
+_TRUNCATED_MIN_WORK = 1 << 23
+# Share of the centres a query may reach for the run kernels to beat the
+# streaming dense kernel (first probe, then the tree's block-level probe).
 _TREE_MAX_FILL = 0.1
+# The tree's planning costs about this many kernel evaluations per link of
+# its block graph (measured: ~0.5 us a link vs ~10 ns an evaluation); "auto"
+# takes the tree only when links * cost + the reached evaluations stay below
+# half the dense work.  With it the tree lost nowhere on the benchmark grid
+# and still won 20x on small-noise clustered layers.
+_TREE_LINK_COST = 50.0
+_PRUNED_MAX_FILL = 0.1
 # Never build a block graph with more links than this (~40 bytes a link while
 # it is built, ~2.5 GiB at the cap); above it the dense path runs in
 # O(block x n) memory instead.
 _TREE_MAX_LINKS = 1 << 26
 _TREE_PROBE_BLOCKS = 256
-# Neighbour search stops paying in high dimension; the block kernel scales its
-# terms by the own-centre term, which must stay within exp's range.
-_TREE_MAX_FEATURES = 64
+# k-d tree planning (two trees and a pair search) turned slower than the
+# dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
+# dimension BLAS centroid bounds ("pruned") take over.  The block kernel
+# scales its terms by the own-centre term, which must stay within exp's
+# range (_MAX_SHIFT).
+_TREE_MAX_FEATURES = 5
+# Centres sampled by the cheap first probe of "auto" (what share of the
+# centres lies within reach of a query), and block rows per BLAS chunk of the
+# pruned path's link search.
+_PROBE_CENTRES = 64
+_PROBE_SAMPLE = 4096
+_LINK_CHUNK_ENTRIES = 1 << 22
+# Relative widening of the pruned path's squared-distance test, far above the
+# rounding of the BLAS expansion (~d * eps).
+_LINK_REL_SLACK = 1e-9
 _MAX_SHIFT = 700.0
 # Radius of the blocks cut from tree-ordered centres, in noise stds: larger
 # blocks shrink the graph but loosen the block bound (the truncation stays
@@ -102,46 +144,147 @@ class _BlockGraph:
 
 
 def _block_geometry(centres, bounds):
-    sizes = np.diff(bounds)
-    centroids = np.add.reduceat(centres, bounds[:-1], axis=0) / sizes[:, None]
-    block_of_centre = np.repeat(np.arange(sizes.shape[0]), sizes)
-    spread = np.sqrt(np.sum((centres - centroids[block_of_centre]) ** 2, axis=1))
-    radii = np.maximum.reduceat(spread, bounds[:-1])
+    n_blocks = bounds.shape[0] - 1
+    centroids = np.empty((n_blocks, centres.shape[1]))
+    radii = np.empty(n_blocks)
+    block_geometry(centres, bounds, centroids, radii)
+    block_of_centre = np.repeat(np.arange(n_blocks, dtype=np.int64), np.diff(bounds))
     return centroids, radii, block_of_centre
 
 
-def _plan_blocks(queries, centres, noise_std, query_centre, bounds, method):
-    """Build the block graph, or return None when the dense path is better."""
-    n_centres = centres.shape[0]
-    noise_norm = np.sqrt(np.sum((queries - centres[query_centre]) ** 2, axis=1))
-    if np.max(noise_norm) ** 2 / (2.0 * noise_std**2) > _MAX_SHIFT:
-        if method == "tree":
+def _too_many_links(method, n_links):
+    raise ValueError(
+        f"method={method!r} would build a block graph of about {n_links:.3g} links, above the cap of "
+        f"{_TREE_MAX_LINKS} (~{_TREE_MAX_LINKS * 40 / 2**30:.1f} GiB while built); "
+        "use method='auto' or method='dense', which runs in bounded memory."
+    )
+
+
+def _reach(noise_sq, n_centres, noise_std, method):
+    """Per-query truncation radius plus noise norm, or None when the
+    own-centre shift of the block kernel would leave exp's range."""
+    noise_norm = np.sqrt(noise_sq)
+    if np.max(noise_sq) / (2.0 * noise_std**2) > _MAX_SHIFT:
+        if method in ("tree", "pruned"):
             raise ValueError(
-                "method='tree' needs ||z||^2 / (2 noise_std^2) below 700 for every draw (about d < 1300); "
-                "use method='dense' for this dimension."
+                f"method={method!r} needs ||z||^2 / (2 noise_std^2) below {_MAX_SHIFT:g} for every draw "
+                "(about d < 1300); use method='dense' for this dimension."
             )
-        return None, None
-    radius = np.sqrt(noise_norm**2 + 2.0 * noise_std**2 * np.log(n_centres / TRUNCATION_TOL))
-    reach = float(np.max(radius + noise_norm))
+        return None
+    radius = np.sqrt(noise_sq + 2.0 * noise_std**2 * np.log(n_centres / TRUNCATION_TOL))
+    return radius + noise_norm
+
+
+def _mostly_reached(centres, reach, max_fill):
+    """Cheap first probe: would the truncated paths' single link radius (the
+    largest reach) cover more than ``max_fill`` of the centres around a
+    typical centre?  (Distances from a few evenly spaced centres to a sample,
+    one small BLAS call; if so, the pruning paths cannot pay.)"""
+    n_centres = centres.shape[0]
+    sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
+    probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
+    sample = sample - probe.mean(axis=0)
+    probe = probe - probe.mean(axis=0)
+    sq = (
+        np.einsum("ij,ij->i", probe, probe)[:, None]
+        + np.einsum("ij,ij->i", sample, sample)[None, :]
+        - 2.0 * (probe @ sample.T)
+    )
+    return np.mean(sq <= np.max(reach) ** 2) > max_fill
+
+
+def _plan_tree(centres, bounds, method, reach, n_queries):
+    """Block graph from a k-d tree over block centroids, or None when the
+    dense path is better."""
+    n_centres = centres.shape[0]
+    reach = float(np.max(reach))
     centroids, radii, block_of_centre = _block_geometry(centres, bounds)
     link = reach + 2.0 * float(radii.max())
     tree = cKDTree(centroids)
     n_blocks = centroids.shape[0]
     sizes = np.diff(bounds)
+    # The graph size is estimated under every method, so a forced "tree"
+    # cannot build an O(n^2) graph either.
+    probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
+    reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
+    graph_size = np.mean(reached) * n_blocks
+    if graph_size > _TREE_MAX_LINKS:
+        if method == "tree":
+            _too_many_links(method, graph_size)
+        return None, None
     if method == "auto":
-        probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
-        reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
-        mean_reach = np.mean(reached) * np.mean(sizes)
-        graph_size = np.mean(reached) * n_blocks
-        if mean_reach > _TREE_MAX_FILL * n_centres or graph_size > _TREE_MAX_LINKS:
+        dense_work = float(n_queries) * n_centres
+        reached_work = np.mean(reached) * np.mean(sizes) * n_queries
+        if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
             return None, None
     pairs = tree.query_pairs(link, output_type="ndarray")
     if pairs.size and radii.max() > 0.0:
         gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
         pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
     pairs = pairs.astype(np.int64, copy=False).reshape(-1, 2)
+    if 2 * pairs.shape[0] + n_blocks > _TREE_MAX_LINKS:
+        if method == "tree":
+            _too_many_links(method, 2 * pairs.shape[0] + n_blocks)
+        return None, None
     indptr, neighbours = symmetric_csr(n_blocks, pairs)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
+    return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
+
+
+def _plan_pruned(centres, query_centre, bounds, method, reach):
+    """Block graph from BLAS centroid distances (any dimension), or None when
+    the dense path is better.
+
+    Each block with queries links every block within its own reach
+    ``max_q(R_q + ||z_q||) + rho_a + rho_c``; rows are processed in chunks of
+    bounded size, and the search stops as soon as the link count passes the
+    cap (or, under "auto", the fill at which the dense path is faster).
+    """
+    n_centres = centres.shape[0]
+    centroids, radii, block_of_centre = _block_geometry(centres, bounds)
+    # Centred, so the rounding of the BLAS expansion stays relative to the
+    # spread of the data rather than its offset.
+    centroids -= centroids.mean(axis=0)
+    n_blocks = centroids.shape[0]
+    sizes = np.diff(bounds)
+    block_reach = np.full(n_blocks, -np.inf)
+    np.maximum.at(block_reach, block_of_centre[query_centre], reach)
+    row_limit = block_reach + radii
+    rows = np.flatnonzero(block_reach > -np.inf)
+    centroid_sq = np.einsum("ij,ij->i", centroids, centroids)
+    link_budget = _TREE_MAX_LINKS
+    if method == "auto":
+        # Beyond this many reached centres per query the runs kernel loses to
+        # the streaming dense kernel.
+        fill_budget = _PRUNED_MAX_FILL * n_centres * rows.shape[0]
+    chunk = max(1, _LINK_CHUNK_ENTRIES // n_blocks)
+    indptrs, cols = [], []
+    n_links = 0
+    reached_centres = 0.0
+    for start in range(0, rows.shape[0], chunk):
+        chunk_rows = rows[start : start + chunk]
+        cross = centroids[chunk_rows] @ centroids.T
+        indptr, linked = links_from_cross(
+            cross, centroid_sq[chunk_rows], centroid_sq, row_limit[chunk_rows], radii, _LINK_REL_SLACK
+        )
+        n_links += linked.shape[0]
+        if n_links > link_budget:
+            if method == "pruned":
+                # Scale the count so far to all rows for the message.
+                _too_many_links(method, n_links * rows.shape[0] / (start + chunk_rows.shape[0]))
+            return None, None
+        if method == "auto":
+            reached_centres += float(np.sum(sizes[linked]))
+            if reached_centres > fill_budget:
+                return None, None
+        indptrs.append(np.diff(indptr))
+        cols.append(linked)
+    counts = np.zeros(n_blocks, dtype=np.int64)
+    if rows.shape[0]:
+        counts[rows] = np.concatenate(indptrs)
+    full_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    neighbours = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    run_indptr, run_lo, run_hi = neighbour_runs(full_indptr, neighbours, bounds.astype(np.int64))
     return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
 
 
@@ -156,7 +299,8 @@ def _dense(queries, centres, noise_std, groups):
     out = np.empty((queries.shape[0], 3))
     ranges = groups.ranges()
     if centres.shape[1] >= _GEMM_MIN_FEATURES:
-        mixture_lse_gemm(queries, centres, centres_t, inv_two_var, *ranges, out)
+        centre_sq = np.einsum("ij,ij->i", centres, centres)
+        mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, *ranges, out)
     else:
         mixture_lse_direct(queries, centres_t, inv_two_var, *ranges, out)
     return out
@@ -175,12 +319,18 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
         Layout for the conditional columns; ``None`` leaves them ``-inf``.
     query_centre : int64 ndarray of shape (n_queries,) or None
         Index of the centre each Monte Carlo query was drawn around
-        (``t = centres[i] + z``); required by the truncated path, which is
+        (``t = centres[i] + z``); required by the truncated paths, which are
         skipped when it is ``None``.
     blocks : int64 ndarray of shape (n_blocks + 1,) or None
-        Contiguous centre blocks for the truncated path (e.g. each input's
-        replicas); ``None`` makes every centre its own block.
-    method : {"auto", "dense", "tree"}
+        Contiguous centre blocks for the truncated paths (e.g. each input's
+        replicas); ``None`` makes every centre its own block (cut into
+        compact runs in k-d tree order under ``"tree"``).
+    method : {"auto", "dense", "tree", "pruned"}
+        ``"tree"``: block graph from a k-d tree (low dimension);
+        ``"pruned"``: block graph from BLAS centroid distances (high
+        dimension); ``"auto"`` picks from the dimension and a probe of how
+        many centres a query reaches.  A forced truncated method whose graph
+        would exceed the link cap raises ``ValueError``.
     n_jobs : int or None
 
     Returns
@@ -188,42 +338,67 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
     lse : ndarray of shape (n_queries, 3)
         Columns: all centres, the query's input range, its class range.
     method : str
-        The path taken, ``"dense"`` or ``"tree"``.
+        The path taken, ``"dense"``, ``"tree"`` or ``"pruned"``.
     """
+    if method not in MIXTURE_METHODS:
+        raise ValueError(f"method must be one of {MIXTURE_METHODS}, got {method!r}.")
     free_order = groups is None and blocks is None
     if groups is None:
         groups = Groups.none(queries.shape[0])
-    n_centres = centres.shape[0]
+    n_centres, n_features = centres.shape
     with numba_threads(n_jobs):
         graph = None
-        eligible = method == "tree" or (
-            method == "auto" and n_centres >= _TREE_MIN_CENTRES and centres.shape[1] <= _TREE_MAX_FEATURES
-        )
-        if eligible and query_centre is not None:
-            tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
-            if free_order:
-                # No ranges to keep: visit centres in k-d tree order and cut
-                # them into compact blocks, so neighbours are contiguous in
-                # memory and the block graph stays small.
-                order = cKDTree(centres).indices.astype(np.int64)
-                rank = np.empty_like(order)
-                rank[order] = np.arange(n_centres, dtype=np.int64)
-                tree_centres = centres[order]
-                tree_query_centre = rank[query_centre]
-                bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
-            elif bounds is None:
-                bounds = np.arange(n_centres + 1, dtype=np.int64)
-            graph, block_of_centre = _plan_blocks(
-                queries, tree_centres, noise_std, tree_query_centre, bounds, method
-            )
+        path = method
+        if method == "auto":
+            path = "tree" if n_features <= _TREE_MAX_FEATURES else "pruned"
+            n_blocks = n_centres if blocks is None else blocks.shape[0] - 1
+            if (
+                n_centres < _TREE_MIN_CENTRES
+                or queries.shape[0] * n_centres < _TRUNCATED_MIN_WORK
+                # The pruned link search costs ~n_blocks^2 cross terms.
+                or (path == "pruned" and 4 * n_blocks**2 > queries.shape[0] * n_centres)
+            ):
+                path = "dense"
+        if path in ("tree", "pruned") and query_centre is not None:
+            noise_sq = np.empty(queries.shape[0])
+            own_sq_dist(queries, centres, query_centre, noise_sq)
+            reach = _reach(noise_sq, n_centres, noise_std, method)
+            max_fill = _TREE_MAX_FILL if path == "tree" else _PRUNED_MAX_FILL
+            if reach is not None and method == "auto" and _mostly_reached(centres, reach, max_fill):
+                reach = None
+            if reach is not None and path == "pruned":
+                bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
+                tree_centres, tree_query_centre = centres, query_centre
+                graph, block_of_centre = _plan_pruned(centres, query_centre, bounds, method, reach)
+            elif reach is not None:
+                tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
+                if free_order:
+                    # No ranges to keep: visit centres in k-d tree order and cut
+                    # them into compact blocks, so neighbours are contiguous in
+                    # memory and the block graph stays small.
+                    order = cKDTree(centres).indices.astype(np.int64)
+                    rank = np.empty_like(order)
+                    rank[order] = np.arange(n_centres, dtype=np.int64)
+                    tree_centres = centres[order]
+                    tree_query_centre = rank[query_centre]
+                    bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
+                elif bounds is None:
+                    bounds = np.arange(n_centres + 1, dtype=np.int64)
+                graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
-        own_term = -np.sum((queries - tree_centres[tree_query_centre]) ** 2, axis=1) * inv_two_var
-        query_block = block_of_centre[tree_query_centre].astype(np.int64)
-        mixture_lse_runs(
-            queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
-            graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
-        )
-        return out, "tree"
+        own_term = -noise_sq * inv_two_var
+        query_block = block_of_centre[tree_query_centre]
+        if path == "pruned":
+            mixture_lse_runs_rows(
+                queries, query_block, own_term, tree_centres, graph.run_indptr, graph.run_lo, graph.run_hi,
+                inv_two_var, *groups.ranges(), out,
+            )
+        else:
+            mixture_lse_runs(
+                queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
+                graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
+            )
+        return out, path

@@ -12,6 +12,7 @@ from scipy.special import logsumexp
 from skinfo._kernels._fastexp import exp_nonpositive
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
+    centre_tiles,
     greedy_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
@@ -76,7 +77,9 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     out = np.empty((n_queries, 3))
     mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
-    mixture_lse_gemm(queries, centres, np.ascontiguousarray(centres.T), 0.5, *ranges, out)
+    centre_sq = np.sum(centres**2, axis=1)
+    centres_t = np.ascontiguousarray(centres.T)
+    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, 0.5, *ranges, out)
     # The BLAS expansion loses ~eps * ||t||^2 * inv_two_var absolutely.
     atol = 1e-12 * (1 + scale**2 * n_features)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)

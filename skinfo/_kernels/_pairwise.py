@@ -24,9 +24,9 @@ import math
 import numpy as np
 from numba import prange
 
+from ._common import lane_sum, range_max, sq_dist_into
 from ._fastexp import exp_nonpositive
 from ._jit import jit, parallel_jit
-from ._mixture import _pairwise_sum, _range_max
 
 __all__ = ["loo_lse_direct", "pairwise_bound_sums", "round_robin_tiles"]
 
@@ -63,7 +63,6 @@ def round_robin_tiles(n_blocks):
 @jit(inline="always")
 def _tile_exps(samples, samples_t, norms, use_gemm, i0, i1, j0, j1, bh_scale, kl_tile, bh_tile):
     """exp(-KL) and exp(-Bhattacharyya) for rows i0:i1 against columns j0:j1."""
-    n_features = samples.shape[1]
     width = j1 - j0
     sq = np.empty(width)
     cross = np.dot(samples[i0:i1], samples[j0:j1].T) if use_gemm else np.empty((0, 0))
@@ -75,12 +74,7 @@ def _tile_exps(samples, samples_t, norms, use_gemm, i0, i1, j0, j1, bh_scale, kl
                 # The self distance is exactly zero; rounding must not move it.
                 sq[i - j0] = 0.0
         else:
-            sq[:] = 0.0
-            for k in range(n_features):
-                sik = samples[i, k]
-                for j in range(width):
-                    diff = sik - samples_t[k, j0 + j]
-                    sq[j] += diff * diff
+            sq_dist_into(sq, samples[i], samples_t, j0, width)
         row = i - i0
         for j in range(width):
             bh = exp_nonpositive(-sq[j] * bh_scale)
@@ -95,8 +89,8 @@ def _add_row_sums(kl_tile, bh_tile, i0, i1, j0, j1, cls_lo, cls_hi, has_classes,
     width = j1 - j0
     for i in range(i0, i1):
         row = i - i0
-        kl = _pairwise_sum(kl_tile[row], 0, width)
-        bh = _pairwise_sum(bh_tile[row], 0, width)
+        kl = lane_sum(kl_tile[row], 0, width)
+        bh = lane_sum(bh_tile[row], 0, width)
         sums[i, 0] += kl
         sums[i, 1] += bh
         lo = max(cls_lo[i], j0) - j0
@@ -105,8 +99,8 @@ def _add_row_sums(kl_tile, bh_tile, i0, i1, j0, j1, cls_lo, cls_hi, has_classes,
             sums[i, 2] += kl
             sums[i, 3] += bh
         elif hi > lo:
-            sums[i, 2] += _pairwise_sum(kl_tile[row], lo, hi)
-            sums[i, 3] += _pairwise_sum(bh_tile[row], lo, hi)
+            sums[i, 2] += lane_sum(kl_tile[row], lo, hi)
+            sums[i, 3] += lane_sum(bh_tile[row], lo, hi)
 
 
 @jit(inline="always")
@@ -219,20 +213,15 @@ def loo_lse_direct(samples, samples_t, scale, leave_one_out, out):
     for block in prange(n_blocks):
         buf = np.empty(n)
         for i in range(block * _ROW_BLOCK, min(n, (block + 1) * _ROW_BLOCK)):
-            buf[:] = 0.0
-            for k in range(n_features):
-                sik = samples[i, k]
-                for j in range(n):
-                    diff = sik - samples_t[k, j]
-                    buf[j] -= diff * diff
+            sq_dist_into(buf, samples[i], samples_t, 0, n)
             for j in range(n):
-                buf[j] *= scale
+                buf[j] = -buf[j] * scale
             if leave_one_out:
                 buf[i] = -np.inf
-            m = _range_max(buf, 0, n)
+            m = range_max(buf, 0, n)
             if m == -np.inf:
                 out[i] = -np.inf
                 continue
             for j in range(n):
                 buf[j] = exp_nonpositive(buf[j] - m)
-            out[i] = m + math.log(_pairwise_sum(buf, 0, n))
+            out[i] = m + math.log(lane_sum(buf, 0, n))

@@ -17,30 +17,15 @@ import math
 import numpy as np
 from numba import prange
 
+from ._common import lane_sum
 from ._fastexp import exp_nonpositive
-from ._jit import jit, parallel_jit
+from ._jit import parallel_jit
 
 __all__ = ["weighted_lse_1d"]
 
 
 # Queries per work item: a fixed split, so the work never depends on the thread count.
 _QUERY_CHUNK = 256
-
-
-@jit(inline="always")
-def _lane_sum(buf, n):
-    """Sum ``buf[:n]`` with 8 independent accumulators (vectorisable, unlike one running sum)."""
-    acc = np.zeros(8)
-    i = 0
-    while i + 8 <= n:
-        for lane in range(8):
-            acc[lane] += buf[i + lane]
-        i += 8
-    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-    while i < n:
-        total += buf[i]
-        i += 1
-    return total
 
 
 @parallel_jit
@@ -101,5 +86,5 @@ def weighted_lse_1d(queries, own_exponent, query_class, values, log_counts, clas
             for k in range(width):
                 buf_all[k] = exp_nonpositive(buf_all[k])
                 buf_class[k] = share[lo + k] * buf_all[k]
-            out_all[q] = shift + math.log(_lane_sum(buf_all, width))
-            out_class[q] = shift + math.log(_lane_sum(buf_class, width))
+            out_all[q] = shift + math.log(lane_sum(buf_all, 0, width))
+            out_class[q] = shift + math.log(lane_sum(buf_class, 0, width))

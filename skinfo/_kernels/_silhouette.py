@@ -30,6 +30,7 @@ import math
 import numpy as np
 from numba import prange
 
+from ._common import lane_sum
 from ._jit import jit, parallel_jit
 
 __all__ = [
@@ -37,28 +38,6 @@ __all__ = [
     "silhouette_rowwise",
     "silhouette_sums_symmetric",
 ]
-
-
-@jit(inline="always")
-def _range_sum(values, lo, hi):
-    """Sum of ``values[lo:hi]`` with four interleaved accumulators (no
-    allocation, unlike an accumulator array, and LLVM packs them in one vector)."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    i = lo
-    while i + 4 <= hi:
-        s0 += values[i]
-        s1 += values[i + 1]
-        s2 += values[i + 2]
-        s3 += values[i + 3]
-        i += 4
-    total = (s0 + s1) + (s2 + s3)
-    while i < hi:
-        total += values[i]
-        i += 1
-    return total
 
 
 @jit(inline="always")
@@ -114,7 +93,7 @@ def _add_row_label_sums(row, labels, bounds, j0, j1, sums, i):
     while j < j1:
         label = labels[j]
         stop = min(j1, bounds[label + 1])
-        sums[i, label] += _range_sum(row, j - j0, stop - j0)
+        sums[i, label] += lane_sum(row, j - j0, stop - j0)
         j = stop
 
 
@@ -236,7 +215,7 @@ def silhouette_rowwise(X, Xt, labels, bounds, cosine, block, out):
             _distance_row(X, Xt, i, 0, n, cosine, row)
             row[i] = 0.0
             for label in range(n_labels):
-                class_sums[label] = _range_sum(row, bounds[label], bounds[label + 1])
+                class_sums[label] = lane_sum(row, bounds[label], bounds[label + 1])
             own = labels[i]
             nearest = _nearest_other_mean(class_sums, own, bounds)
             out[i] = _silhouette_value(class_sums[own], nearest, bounds[own + 1] - bounds[own])
