@@ -52,6 +52,9 @@ BACKENDS = ("auto", "numba", "torch")
 
 # Noise values drawn and scored per batch (64 MiB of float64 per array).
 QUERY_BATCH_VALUES = 1 << 23
+# Requests beyond this many kernel evaluations (queries x centres) would run for
+# days on a workstation: refused with the size, instead of running unchecked.
+MAX_KERNEL_EVALUATIONS = 1 << 44
 # The smallest fraction of a noise std that float64 must resolve next to the
 # centred activations; coarser rounding distorts the Gaussian noise itself.
 _MIN_RESOLVED_FRACTION = 1e-3
@@ -278,8 +281,16 @@ def sample_propagation(
     -------
     SPTable
     """
-    rng = check_random_state(random_state)
     n_inputs, n_replicas, n_features = S.shape
+    n_query = min(query_replicas, n_replicas)
+    evaluations = n_inputs * n_query * n_mc * n_inputs * n_replicas
+    if evaluations > MAX_KERNEL_EVALUATIONS:
+        raise ValueError(
+            f"n_mc={n_mc} (with query_replicas={query_replicas}) asks for {n_inputs * n_query * n_mc:.3g} "
+            f"Monte Carlo queries against {n_inputs * n_replicas} centres: {evaluations:.3g} kernel "
+            f"evaluations, beyond the {MAX_KERNEL_EVALUATIONS:.3g} that finish within hours. Lower n_mc."
+        )
+    rng = check_random_state(random_state)
     has_labels = codes is not None
     S = centre_activations(S, noise_std)
     if conditionals:
@@ -287,7 +298,6 @@ def sample_propagation(
             S, codes if has_labels else np.zeros(n_inputs, dtype=np.int64)
         )
     centres = S.reshape(n_inputs * n_replicas, n_features)
-    n_query = min(query_replicas, n_replicas)
     per_input = n_query * n_mc
     n_queries = n_inputs * per_input
     rows_per_batch = max(1, QUERY_BATCH_VALUES // n_features)

@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 from .._mixture import mixture_log_sum_exp
+from .._mixture import MIXTURE_METHODS
 from .._sp_core import BACKENDS, gaussian_noise_entropy, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
 from ..utils._device import tensor_device
@@ -22,7 +23,7 @@ __all__ = ["SPEntropy", "SPEntropyResult", "gaussian_noise_entropy", "sp_entropy
 _SP_CONSTRAINTS = {
     "noise_std": [Interval(Real, 0, None, closed="neither")],
     "n_mc": [Interval(Integral, 1, None, closed="left")],
-    "method": [StrOptions({"auto", "dense", "tree"})],
+    "method": [StrOptions(set(MIXTURE_METHODS))],
     "base": [None, Interval(Real, 1, None, closed="neither")],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
@@ -133,7 +134,7 @@ def sp_entropy(
         Standard deviation of the added Gaussian noise (same units as ``S``).
     n_mc : int, default=10
         Monte Carlo noise draws per sample.
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         Mixture evaluation: exact dense sums, or neighbour lists truncated with a
         1e-12 nats bound (see :class:`SPEntropy`).
     base : float, default=None
@@ -191,13 +192,15 @@ class SPEntropy(InformationEstimator):
         Monte Carlo noise draws per sample. With the control variate, ten draws
         put the standard error well below the estimator's own bias for typical
         layers; the cost is linear in it.
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         ``"dense"`` sums every centre (exact, O(n^2 n_mc)). ``"tree"`` keeps
         only centres within a radius found by :class:`scipy.spatial.cKDTree`,
         chosen so each log-density is low by at most 1e-12 nats; it is
         sub-quadratic when the noise is small relative to the spread.
-        ``"auto"`` probes the neighbour counts and takes the tree when each
-        query has fewer than a tenth of the centres nearby.
+        ``"pruned"`` bounds whole blocks of centres by their centroids and
+        radii (BLAS) and skips those beyond the same radius: the path for high
+        dimension, where k-d trees stop helping. ``"auto"`` chooses from cheap
+        measured quantities (see :ref:`performance`); ``method_`` says what ran.
     base : float, default=None
         Logarithm base of the results; ``None`` gives nats.
     random_state : int, RandomState instance or None, default=None

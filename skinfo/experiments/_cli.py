@@ -195,7 +195,7 @@ def add_parser(subparsers):
                        metavar="E1,E2,...",
                        help="checkpoint epochs for the scatter and cosine figures "
                             "(default: first, middle and last checkpoint)")
-    plane.add_argument("--method", choices=("auto", "dense", "tree"), default="auto",
+    plane.add_argument("--method", choices=("auto", "dense", "tree", "pruned"), default="auto",
                        help="SP mixture evaluation path (default: %(default)s)")
     add_common_options(plane, default_out="skinfo-info-plane",
                        n_jobs_help="checkpoints estimated in parallel (default: %(default)s)")

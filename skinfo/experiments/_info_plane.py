@@ -8,6 +8,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from .._mixture import MIXTURE_METHODS
 from .._results import ExperimentResult
 from ..cluster import cosine_similarity_summary, silhouette_score
 from ..datasets import load_szt
@@ -296,7 +297,7 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
     snapshot_epochs : sequence of int or None, default=None
         Checkpoints whose activations are kept for plots; ``None`` keeps the
         first, a middle and the last checkpoint.
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         Mixture evaluation path of the SP estimates.
     random_state : int, default=0
         Seeds the split, the initialisation, training and estimates.
@@ -332,8 +333,8 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
     n_epochs = check_positive_int(n_epochs, "n_epochs")
     if not 0.0 <= float(test_size) < 1.0:
         raise ValueError(f"test_size must be in [0, 1); got {test_size!r}.")
-    if method not in ("auto", "dense", "tree"):
-        raise ValueError(f"method must be one of 'auto', 'dense', 'tree'; got {method!r}.")
+    if method not in MIXTURE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, MIXTURE_METHODS))}; got {method!r}.")
     # Known before training, so a bad snapshot request fails fast.
     epochs = log_spaced_epochs(n_epochs, n_checkpoints).tolist()
     if snapshot_epochs is None:

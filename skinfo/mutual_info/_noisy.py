@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 
 from sklearn.utils import check_random_state
 
+from .._mixture import MIXTURE_METHODS
 from .._sp_core import BACKENDS, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
 from ..utils._device import tensor_device
@@ -17,7 +18,7 @@ _NOISY_MI_CONSTRAINTS = {
     "noise_std": [Interval(Real, 0, None, closed="neither")],
     "n_mc": [Interval(Integral, 1, None, closed="left")],
     "query_replicas": [Interval(Integral, 1, None, closed="left")],
-    "method": [StrOptions({"auto", "dense", "tree"})],
+    "method": [StrOptions(set(MIXTURE_METHODS))],
     "base": [None, Interval(Real, 1, None, closed="neither")],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
@@ -226,7 +227,7 @@ def noisy_mutual_information(
     query_replicas : int, default=1
         Replicas per input used as query points (see
         :class:`NoisyMutualInformation`).
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         Mixture evaluation, as in :class:`SPEntropy`.
     base : float, default=None
         Logarithm base of the results; ``None`` gives nats.
@@ -301,7 +302,7 @@ class NoisyMutualInformation(InformationEstimator):
         centres to one per input biased I(X;T) of deeper layers by over a nat,
         while thinning the query points only raises the Monte Carlo error,
         which the standard error reports.
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         Mixture evaluation, as in :class:`SPEntropy`.
     base : float, default=None
         Logarithm base of the results; ``None`` gives nats.

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .._mixture import Groups, mixture_log_sum_exp
+from .._mixture import MIXTURE_METHODS, Groups, mixture_log_sum_exp
 from .._sp_core import centre_activations
 from ..utils.validation import check_activations, check_labels, check_noise_std, check_positive_int
 
@@ -358,7 +358,7 @@ def replica_convergence(
         Monte Carlo noise draws per query sample.
     query_replicas : int, default=1
         Replicas per input used as query points.
-    method : {"auto", "dense", "tree"}, default="auto"
+    method : {"auto", "dense", "tree", "pruned"}, default="auto"
         Mixture evaluation, as in :class:`~skinfo.SPEntropy`.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffle and the Monte Carlo noise.
@@ -395,8 +395,8 @@ def replica_convergence(
     noise_std = check_noise_std(noise_std)
     check_positive_int(n_mc, "n_mc")
     check_positive_int(query_replicas, "query_replicas")
-    if method not in ("auto", "dense", "tree"):
-        raise ValueError(f"method must be one of 'auto', 'dense', 'tree'; got {method!r}.")
+    if method not in MIXTURE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, MIXTURE_METHODS))}; got {method!r}.")
     rng = check_random_state(random_state)
     n_inputs, n_replicas, _ = S.shape
     shuffled = np.argsort(rng.random_sample((n_inputs, n_replicas)), axis=1)

@@ -157,6 +157,9 @@ def sp_feature_relevance(X, y, noise_std=0.5, *, standardize=True, n_mc=10, retu
     codes = check_labels(y, X.shape[0], "y")[0]
     noise_std = check_noise_std(noise_std)
     if standardize:
+        # Divide by each column's peak first: the variance of values near 1e300 overflows.
+        peak = np.max(np.abs(X), axis=0)
+        X = X / np.where(peak > 0.0, peak, 1.0)
         std = X.std(axis=0)
         X = X / np.where(std > 0.0, std, 1.0)
     scores, errors = _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs)
