@@ -74,7 +74,9 @@ def run_one(method, n, d, noise_std, repeat):
 def spawn(method, n, d, noise_std, repeat):
     out = subprocess.run(
         [sys.executable, __file__, "--one", method, str(n), str(d), str(noise_std), str(repeat)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -94,8 +96,10 @@ def main():
     sizes = [2048] if args.quick else args.sizes
     d, noise_std = 12, 0.5
     print(f"numba threads: {numba.config.NUMBA_NUM_THREADS}; d={d}, noise_std={noise_std}, tanh(N(0,1)) data")
-    print(f"{'n':>6} {'threads':>7} | {'skinfo s':>9} {'dense s':>9} {'dense/skinfo':>12} | "
-          f"{'skinfo MiB':>10} {'dense MiB':>10} {'mem ratio':>9} | {'max |diff| nats':>15}")
+    print(
+        f"{'n':>6} {'threads':>7} | {'skinfo s':>9} {'dense s':>9} {'dense/skinfo':>12} | "
+        f"{'skinfo MiB':>10} {'dense MiB':>10} {'mem ratio':>9} | {'max |diff| nats':>15}"
+    )
     for n in sizes:
         repeat = 3 if n <= 8192 else 1
         dense = spawn("dense", n, d, noise_std, repeat)
@@ -104,12 +108,16 @@ def main():
             diff = max(abs(ours["lower"] - dense["lower"]), abs(ours["upper"] - dense["upper"]))
             mib_ours = ours["peak_bytes"] / 2**20
             mib_dense = dense["peak_bytes"] / 2**20
-            print(f"{n:>6} {threads:>7} | {ours['seconds']:>9.3f} {dense['seconds']:>9.3f} "
-                  f"{dense['seconds'] / ours['seconds']:>12.1f} | {mib_ours:>10.1f} {mib_dense:>10.1f} "
-                  f"{mib_dense / max(mib_ours, 0.1):>9.0f} | {diff:>15.2e}")
-    print("memory: peak resident growth during the timed call (skinfo: the n x 4 sums, the sorted and "
-          "centred copy of S, two 256 x 256 tiles per thread); dense NumPy is single-threaded except "
-          "its BLAS Gram matrix")
+            print(
+                f"{n:>6} {threads:>7} | {ours['seconds']:>9.3f} {dense['seconds']:>9.3f} "
+                f"{dense['seconds'] / ours['seconds']:>12.1f} | {mib_ours:>10.1f} {mib_dense:>10.1f} "
+                f"{mib_dense / max(mib_ours, 0.1):>9.0f} | {diff:>15.2e}"
+            )
+    print(
+        "memory: peak resident growth during the timed call (skinfo: the n x 4 sums, the sorted and "
+        "centred copy of S, two 256 x 256 tiles per thread); dense NumPy is single-threaded except "
+        "its BLAS Gram matrix"
+    )
 
 
 if __name__ == "__main__":

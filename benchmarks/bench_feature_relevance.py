@@ -21,8 +21,10 @@ N_MC = 5
 def per_column(X, y):
     Xs = X / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     estimator = NoisyMutualInformation(noise_std=0.5, n_mc=N_MC, random_state=0)
-    return [estimator.fit(Xs[:, [j]], y).label_information_ if np.ptp(Xs[:, j]) > 0 else 0.0
-            for j in range(X.shape[1])]
+    return [
+        estimator.fit(Xs[:, [j]], y).label_information_ if np.ptp(Xs[:, j]) > 0 else 0.0
+        for j in range(X.shape[1])
+    ]
 
 
 def best_of(fn, repeats=3):
@@ -41,9 +43,13 @@ def main():
     print(f"{'data':24s} {'method':40s} {'seconds':>8} {'ratio':>7}")
     for label, data in [("digits (17 levels)", X), ("digits + jitter", jittered)]:
         methods = {
-            "sp_feature_relevance": lambda data=data: sp_feature_relevance(data, y, n_mc=N_MC, random_state=0),
+            "sp_feature_relevance": lambda data=data: sp_feature_relevance(
+                data, y, n_mc=N_MC, random_state=0
+            ),
             "NoisyMutualInformation per column": lambda data=data: per_column(data, y),
-            "sklearn mutual_info_classif (kNN)": lambda data=data: mutual_info_classif(data, y, random_state=0),
+            "sklearn mutual_info_classif (kNN)": lambda data=data: mutual_info_classif(
+                data, y, random_state=0
+            ),
         }
         reference = None
         for name, fn in methods.items():

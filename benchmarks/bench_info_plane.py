@@ -39,8 +39,9 @@ def main(n_epochs=2000):
     epochs = mlp.checkpoint_epochs_.tolist()
 
     def estimate(epoch, n_replicas):
-        return _checkpoint_records(mlp, epoch, X, y, train, test, 0.005, n_replicas, 1, 1, "auto", 30,
-                                   (-1.0, 1.0), 0, False)
+        return _checkpoint_records(
+            mlp, epoch, X, y, train, test, 0.005, n_replicas, 1, 1, "auto", 30, (-1.0, 1.0), 0, False
+        )
 
     estimate(epochs[0], 2)  # JIT warm-up
     rows = [("training", f"{n_epochs} epochs", train_wall, train_cpu)]
@@ -56,9 +57,11 @@ def main(n_epochs=2000):
     per_epoch = train_wall / n_epochs
     mean20 = np.mean([w for label, s, w, _ in rows if s == "r=20"])
     mean100 = np.mean([w for label, s, w, _ in rows if s == "r=100"])
-    print(f"\nextrapolated full run: default (30 checkpoints, r=20) "
-          f"{1e4 * per_epoch + 30 * mean20:.0f} s; authors (84 checkpoints, r=100) "
-          f"{1e4 * per_epoch + 84 * mean100:.0f} s (machine load included)")
+    print(
+        f"\nextrapolated full run: default (30 checkpoints, r=20) "
+        f"{1e4 * per_epoch + 30 * mean20:.0f} s; authors (84 checkpoints, r=100) "
+        f"{1e4 * per_epoch + 84 * mean100:.0f} s (machine load included)"
+    )
 
 
 if __name__ == "__main__":

@@ -56,23 +56,31 @@ def main():
     d = 12
     sizes = [4096] if args.quick else [4096, 65536]
     print(f"d={d}, X ~ N(0, I), k=3")
-    print(f"{'n':>6} {'skinfo metric':>13} | {'skinfo s':>9} {'scipy-1 s':>9} {'sklearn s':>9} | "
-          f"{'scipy/skinfo':>12} {'sklearn/skinfo':>14} | {'err skinfo':>10} {'err scipy':>9} "
-          f"{'err sklearn':>11}")
+    print(
+        f"{'n':>6} {'skinfo metric':>13} | {'skinfo s':>9} {'scipy-1 s':>9} {'sklearn s':>9} | "
+        f"{'scipy/skinfo':>12} {'sklearn/skinfo':>14} | {'err skinfo':>10} {'err scipy':>9} "
+        f"{'err sklearn':>11}"
+    )
     for n in sizes:
         repeat = 3 if n <= 8192 else 1
         X = np.random.default_rng(0).normal(size=(n, d))
         exact = gaussian_entropy(np.eye(d))
         kl_entropy(X[:200], random_state=0)
-        t_scipy, h_scipy = best_time(lambda: npeet_style_scipy(X, rng=np.random.default_rng(1)),  # noqa: B023
-                                     repeat)
+        t_scipy, h_scipy = best_time(
+            lambda: npeet_style_scipy(X, rng=np.random.default_rng(1)),  # noqa: B023
+            repeat,
+        )
         t_sk, h_sk = best_time(lambda: npeet_style_sklearn(X, rng=np.random.default_rng(1)), repeat)  # noqa: B023
         for metric in ("chebyshev", "euclidean"):
-            t_ours, h_ours = best_time(lambda: kl_entropy(X, metric=metric, random_state=0),  # noqa: B023
-                                       repeat)
-            print(f"{n:>6} {metric:>13} | {t_ours:>9.3f} {t_scipy:>9.3f} {t_sk:>9.3f} | "
-                  f"{t_scipy / t_ours:>12.2f} {t_sk / t_ours:>14.2f} | {abs(h_ours - exact):>10.3f} "
-                  f"{abs(h_scipy - exact):>9.3f} {abs(h_sk - exact):>11.3f}")
+            t_ours, h_ours = best_time(
+                lambda: kl_entropy(X, metric=metric, random_state=0),  # noqa: B023
+                repeat,
+            )
+            print(
+                f"{n:>6} {metric:>13} | {t_ours:>9.3f} {t_scipy:>9.3f} {t_sk:>9.3f} | "
+                f"{t_scipy / t_ours:>12.2f} {t_sk / t_ours:>14.2f} | {abs(h_ours - exact):>10.3f} "
+                f"{abs(h_scipy - exact):>9.3f} {abs(h_sk - exact):>11.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@ from skinfo.parallel import estimate_many
 def make_tasks(n_checkpoints=4, n_layers=3, m=512, r=8, d=6, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=m)
-    return {(c, l): np.tanh((c + 1) * rng.normal(size=(m, r, d)) + y[:, None, None])
-            for c in range(n_checkpoints) for l in range(n_layers)}, y
+    return {
+        (c, l): np.tanh((c + 1) * rng.normal(size=(m, r, d)) + y[:, None, None])
+        for c in range(n_checkpoints)
+        for l in range(n_layers)
+    }, y
 
 
 def best_of(fn, repeats=2):
@@ -44,9 +47,14 @@ def main():
     else:
         for processes in (False, True):
             # Loopback only: TCP on 127.0.0.1 for worker processes, HTTP servers on free local ports.
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
-                                   host="127.0.0.1" if processes else None, dashboard_address="127.0.0.1:0",
-                                   worker_dashboard_address="127.0.0.1:0")
+            cluster = LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=processes,
+                host="127.0.0.1" if processes else None,
+                dashboard_address="127.0.0.1:0",
+                worker_dashboard_address="127.0.0.1:0",
+            )
             with cluster, Client(cluster), joblib.parallel_backend("dask"):
                 label = f"dask LocalCluster 2x1, processes={processes}"
                 rows.append((label, best_of(lambda: estimate_many(estimator, tasks, y))))

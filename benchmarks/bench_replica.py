@@ -1,4 +1,4 @@
-"""Extra cost of the replica-bias correction (issue 12), side by side with the plug-in.
+"""Extra cost of the replica-bias correction, side by side with the plug-in.
 
 Run: python benchmarks/bench_replica.py [n_epochs]
 

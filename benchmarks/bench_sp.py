@@ -99,8 +99,12 @@ def _row_buffer_lse(queries, centres_t, inv_two_var, out):
 
 def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
     """Kernel evaluations per second of the dense path at many centres."""
-    print(f"\n== dense kernel throughput: {n_queries} queries x {n_centres} centres (G kernel evaluations/s) ==")
-    print(f"{'d':>4} | {'streaming s':>11} {'G/s':>6} | {'row-buffer s':>12} {'G/s':>6} | {'speed-up':>8} | {'|diff|':>8}")
+    print(
+        f"\n== dense kernel throughput: {n_queries} queries x {n_centres} centres (G kernel evaluations/s) =="
+    )
+    print(
+        f"{'d':>4} | {'streaming s':>11} {'G/s':>6} | {'row-buffer s':>12} {'G/s':>6} | {'speed-up':>8} | {'|diff|':>8}"
+    )
     rng = np.random.default_rng(0)
     for d in dims:
         centres = np.tanh(rng.normal(size=(n_centres, d)))
@@ -114,8 +118,10 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
         _row_buffer_lse(shifted[:8], centres_t[:, :100].copy(), 50.0, old[:8])
         t_old = best_time(lambda: _row_buffer_lse(shifted, centres_t, 50.0, old), repeat=2)
         evals = n_queries * n_centres / 1e9
-        print(f"{d:>4} | {t_new:>11.3f} {evals / t_new:>6.2f} | {t_old:>12.3f} {evals / t_old:>6.2f} | "
-              f"{t_old / t_new:>8.2f} | {np.abs(new - old).max():>8.1e}")
+        print(
+            f"{d:>4} | {t_new:>11.3f} {evals / t_new:>6.2f} | {t_old:>12.3f} {evals / t_old:>6.2f} | "
+            f"{t_old / t_new:>8.2f} | {np.abs(new - old).max():>8.1e}"
+        )
 
 
 def layered_replicas(n_inputs, n_replicas, n_features, noise_std, n_classes=10, n_mc=10, seed=0):
@@ -124,9 +130,12 @@ def layered_replicas(n_inputs, n_replicas, n_features, noise_std, n_classes=10, 
     queries around each input's first replica."""
     rng = np.random.default_rng(seed)
     codes = np.sort(rng.integers(0, n_classes, n_inputs))
-    base = np.tanh(rng.normal(size=(n_classes, n_features))[codes] + 0.5 * rng.normal(size=(n_inputs, n_features)))
+    base = np.tanh(
+        rng.normal(size=(n_classes, n_features))[codes] + 0.5 * rng.normal(size=(n_inputs, n_features))
+    )
     centres = (base[:, None, :] + noise_std * rng.normal(size=(n_inputs, n_replicas, n_features))).reshape(
-        -1, n_features)
+        -1, n_features
+    )
     input_bounds = np.arange(n_inputs + 1, dtype=np.int64) * n_replicas
     class_bounds = np.searchsorted(codes, np.arange(n_classes + 1)).astype(np.int64) * n_replicas
     query_input = np.repeat(np.arange(n_inputs, dtype=np.int64), n_mc)
@@ -139,36 +148,50 @@ def layered_replicas(n_inputs, n_replicas, n_features, noise_std, n_classes=10, 
 def pruned_table(configs, noise_std=0.05):
     """High-dimensional class-clustered layers: pruned vs dense (the dense path
     is timed on a fraction of the queries and scaled, since it is linear in them)."""
-    print(f"\n== high-dimensional pruning: class-clustered tanh layer, 10 classes, noise {noise_std}, n_mc=10 ==")
-    print(f"{'m':>6} {'r':>3} {'d':>5} | {'auto s':>7} {'path':>6} | {'dense s (scaled)':>16} | "
-          f"{'dense/auto':>10} | {'max|diff| vs exact':>18}")
+    print(
+        f"\n== high-dimensional pruning: class-clustered tanh layer, 10 classes, noise {noise_std}, n_mc=10 =="
+    )
+    print(
+        f"{'m':>6} {'r':>3} {'d':>5} | {'auto s':>7} {'path':>6} | {'dense s (scaled)':>16} | "
+        f"{'dense/auto':>10} | {'max|diff| vs exact':>18}"
+    )
     for n_inputs, n_replicas, n_features, fraction in configs:
         queries, centres, groups, query_centre, bounds = layered_replicas(
-            n_inputs, n_replicas, n_features, noise_std)
-        mixture_log_sum_exp(queries[:50], centres[:3000], noise_std, query_centre=query_centre[:50],
-                            method="pruned")
+            n_inputs, n_replicas, n_features, noise_std
+        )
+        mixture_log_sum_exp(
+            queries[:50], centres[:3000], noise_std, query_centre=query_centre[:50], method="pruned"
+        )
         start = time.perf_counter()
-        lse, used = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, query_centre=query_centre,
-                                        blocks=bounds)
+        lse, used = mixture_log_sum_exp(
+            queries, centres, noise_std, groups=groups, query_centre=query_centre, blocks=bounds
+        )
         t_auto = time.perf_counter() - start
         k = max(64, int(fraction * queries.shape[0]))
-        part = Groups(groups.input_bounds, groups.class_bounds, groups.query_input[:k], groups.query_class[:k])
+        part = Groups(
+            groups.input_bounds, groups.class_bounds, groups.query_input[:k], groups.query_class[:k]
+        )
         start = time.perf_counter()
         mixture_log_sum_exp(queries[:k], centres, noise_std, groups=part, method="dense")
         t_dense = (time.perf_counter() - start) * queries.shape[0] / k
         # Exact reference on a few queries (float64 direct distances, SciPy logsumexp).
         pick = np.arange(0, queries.shape[0], max(1, queries.shape[0] // 200))
-        exact = np.array([logsumexp(-np.sum((centres - queries[q]) ** 2, axis=1) / (2 * noise_std**2))
-                          for q in pick])
+        exact = np.array(
+            [logsumexp(-np.sum((centres - queries[q]) ** 2, axis=1) / (2 * noise_std**2)) for q in pick]
+        )
         err = np.abs(lse[pick, 0] - exact).max()
-        print(f"{n_inputs:>6} {n_replicas:>3} {n_features:>5} | {t_auto:>7.2f} {used:>6} | {t_dense:>16.1f} | "
-              f"{t_dense / t_auto:>10.1f} | {err:>18.2e}")
+        print(
+            f"{n_inputs:>6} {n_replicas:>3} {n_features:>5} | {t_auto:>7.2f} {used:>6} | {t_dense:>16.1f} | "
+            f"{t_dense / t_auto:>10.1f} | {err:>18.2e}"
+        )
 
 
 def path_choice_table(configs):
     """``method="auto"`` against the best explicit method on a grid."""
     print("\n== path choice: auto vs the best explicit method (seconds; overhead = auto / best - 1) ==")
-    print(f"{'case':>34} | {'dense':>7} {'tree':>7} {'pruned':>7} | {'auto':>7} {'chose':>6} | {'overhead':>8}")
+    print(
+        f"{'case':>34} | {'dense':>7} {'tree':>7} {'pruned':>7} | {'auto':>7} {'chose':>6} | {'overhead':>8}"
+    )
     for label, make in configs:
         args, kwargs = make()
         times = {}
@@ -180,8 +203,10 @@ def path_choice_table(configs):
                 times[method] = math.inf
         chose = mixture_log_sum_exp(*args, **kwargs, method="auto")[1]
         best = min(times[m] for m in ("dense", "tree", "pruned"))
-        print(f"{label:>34} | {times['dense']:>7.3f} {times['tree']:>7.3f} {times['pruned']:>7.3f} | "
-              f"{times['auto']:>7.3f} {chose:>6} | {times['auto'] / best - 1:>8.1%}")
+        print(
+            f"{label:>34} | {times['dense']:>7.3f} {times['tree']:>7.3f} {times['pruned']:>7.3f} | "
+            f"{times['auto']:>7.3f} {chose:>6} | {times['auto'] / best - 1:>8.1%}"
+        )
 
 
 def _sp_case(n, d, noise_std, seed=0):
@@ -190,13 +215,19 @@ def _sp_case(n, d, noise_std, seed=0):
         S = np.tanh(rng.normal(size=(n, d)))
         own = np.arange(n, dtype=np.int64)
         return (S + noise_std * rng.normal(size=S.shape), S, noise_std), {"query_centre": own}
+
     return make
 
 
 def _mi_case(m, r, d, noise_std):
     def make():
         queries, centres, groups, query_centre, bounds = layered_replicas(m, r, d, noise_std, n_mc=2)
-        return (queries, centres, noise_std), {"groups": groups, "query_centre": query_centre, "blocks": bounds}
+        return (queries, centres, noise_std), {
+            "groups": groups,
+            "query_centre": query_centre,
+            "blocks": bounds,
+        }
+
     return make
 
 
@@ -204,8 +235,10 @@ def gemm_crossover_table(dims=(8, 16, 24, 32, 48, 64), n_queries=2048, n_centres
     """Direct distance loop vs BLAS cross terms in the streaming dense kernel."""
     import skinfo._mixture as planner
 
-    print(f"\n== dense: direct loop vs BLAS cross terms ({n_queries} x {n_centres}); planner switches at "
-          f"d >= {planner._GEMM_MIN_FEATURES} ==")
+    print(
+        f"\n== dense: direct loop vs BLAS cross terms ({n_queries} x {n_centres}); planner switches at "
+        f"d >= {planner._GEMM_MIN_FEATURES} =="
+    )
     print(f"{'d':>4} | {'direct s':>8} {'gemm s':>8} | {'direct/gemm':>11}")
     saved = planner._GEMM_MIN_FEATURES
     rng = np.random.default_rng(0)
@@ -217,7 +250,9 @@ def gemm_crossover_table(dims=(8, 16, 24, 32, 48, 64), n_queries=2048, n_centres
             for switch in (10**9, 0):
                 planner._GEMM_MIN_FEATURES = switch
                 mixture_log_sum_exp(queries[:8], centres, 0.1, method="dense")
-                row.append(best_time(lambda: mixture_log_sum_exp(queries, centres, 0.1, method="dense"), repeat=2))
+                row.append(
+                    best_time(lambda: mixture_log_sum_exp(queries, centres, 0.1, method="dense"), repeat=2)
+                )
             print(f"{d:>4} | {row[0]:>8.3f} {row[1]:>8.3f} | {row[0] / row[1]:>11.2f}")
     finally:
         planner._GEMM_MIN_FEATURES = saved
@@ -225,8 +260,10 @@ def gemm_crossover_table(dims=(8, 16, 24, 32, 48, 64), n_queries=2048, n_centres
 
 def dense_table(configs):
     print("\n== dense path: skinfo vs blocked cdist+logsumexp vs machine floor ==")
-    print(f"{'n':>6} {'d':>5} {'n_mc':>5} | {'skinfo s':>9} {'numpy s':>9} {'floor s':>8} | "
-          f"{'numpy/skinfo':>12} {'skinfo/floor':>12} | {'|diff| nats':>11}")
+    print(
+        f"{'n':>6} {'d':>5} {'n_mc':>5} | {'skinfo s':>9} {'numpy s':>9} {'floor s':>8} | "
+        f"{'numpy/skinfo':>12} {'skinfo/floor':>12} | {'|diff| nats':>11}"
+    )
     for n, d, n_mc in configs:
         rng = np.random.default_rng(0)
         S = np.tanh(rng.normal(size=(n, d)))
@@ -237,8 +274,10 @@ def dense_table(configs):
         t_np = best_time(lambda: numpy_sp_entropy(S, noise_std, n_mc, np.random.default_rng(0)), repeat=1)
         diff = abs(est.entropy_ - numpy_sp_entropy(S, noise_std, n_mc, np.random.default_rng(5)))
         t_floor = floor_seconds(n * n_mc, n, d)
-        print(f"{n:>6} {d:>5} {n_mc:>5} | {t_ours:>9.3f} {t_np:>9.3f} {t_floor:>8.3f} | "
-              f"{t_np / t_ours:>12.1f} {t_ours / t_floor:>12.2f} | {diff:>11.2e}")
+        print(
+            f"{n:>6} {d:>5} {n_mc:>5} | {t_ours:>9.3f} {t_np:>9.3f} {t_floor:>8.3f} | "
+            f"{t_np / t_ours:>12.1f} {t_ours / t_floor:>12.2f} | {diff:>11.2e}"
+        )
 
 
 def clustered_layer(n_inputs, n_replicas, n_features, noise_std, seed=0):
@@ -254,17 +293,23 @@ def clustered_layer(n_inputs, n_replicas, n_features, noise_std, seed=0):
 def exact_log_density(S, T, noise_std, block=256):
     out = np.empty(T.shape[0])
     for s in range(0, T.shape[0], block):
-        out[s : s + block] = logsumexp(-cdist(T[s : s + block], S, "sqeuclidean") / (2 * noise_std**2), axis=1)
+        out[s : s + block] = logsumexp(
+            -cdist(T[s : s + block], S, "sqeuclidean") / (2 * noise_std**2), axis=1
+        )
     return out - math.log(S.shape[0]) - 0.5 * S.shape[1] * math.log(2 * math.pi * noise_std**2)
 
 
 def small_noise_table(sizes, noise_std=0.005, n_features=5):
     print("\n== small-noise path (b=0.005, d=5, clustered tanh data: 4096 inputs x r noisy replicas) ==")
-    print("seconds per Monte Carlo draw per centre; 'SPEntropy' treats the pooled samples as n unrelated"
-          " points, 'NoisyMI' uses each input's replicas as a block (its I(X;T) fit scores every pooled"
-          " replica as a query here)")
-    print(f"{'n':>7} | {'KDE s':>7} | {'SPEntropy n_mc=1':>16} {'ratio':>6} | {'n_mc=10 per draw':>16} {'ratio':>6} | "
-          f"{'NoisyMI per draw':>16} {'ratio':>6} | {'max err skinfo':>14} {'max err KDE':>11}")
+    print(
+        "seconds per Monte Carlo draw per centre; 'SPEntropy' treats the pooled samples as n unrelated"
+        " points, 'NoisyMI' uses each input's replicas as a block (its I(X;T) fit scores every pooled"
+        " replica as a query here)"
+    )
+    print(
+        f"{'n':>7} | {'KDE s':>7} | {'SPEntropy n_mc=1':>16} {'ratio':>6} | {'n_mc=10 per draw':>16} {'ratio':>6} | "
+        f"{'NoisyMI per draw':>16} {'ratio':>6} | {'max err skinfo':>14} {'max err KDE':>11}"
+    )
     for n in sizes:
         n_replicas = n // 4096
         layer = clustered_layer(4096, n_replicas, n_features, noise_std)
@@ -286,14 +331,18 @@ def small_noise_table(sizes, noise_std=0.005, n_features=5):
         ours = lse[:, 0] - math.log(n) - 0.5 * n_features * math.log(2 * math.pi * noise_std**2)
         err_ours = np.abs(ours - exact).max()
         err_kde = np.abs(kde.score_samples(T[pick]) - exact).max()
-        print(f"{n:>7} | {t_kde:>7.3f} | {t_one:>16.3f} {t_kde / t_one:>6.1f} | {t_ten:>16.3f} {t_kde / t_ten:>6.1f} | "
-              f"{t_mi:>16.3f} {t_kde / t_mi:>6.1f} | {err_ours:>14.2e} {err_kde:>11.2e}"
-              f"   [methods {est.method_}, {mi.method_}]")
+        print(
+            f"{n:>7} | {t_kde:>7.3f} | {t_one:>16.3f} {t_kde / t_one:>6.1f} | {t_ten:>16.3f} {t_kde / t_ten:>6.1f} | "
+            f"{t_mi:>16.3f} {t_kde / t_mi:>6.1f} | {err_ours:>14.2e} {err_kde:>11.2e}"
+            f"   [methods {est.method_}, {mi.method_}]"
+        )
 
 
 def time_to_standard_error(target=0.01, noise_std=0.005, n_features=4, n_replicas=20):
     """Seconds to reach SE <= target on I(X;T) of an SZT-like layer."""
-    print(f"\n== time to a standard error of {target} nats on I(X;T), SZT-like layer (4096 inputs, d={n_features}) ==")
+    print(
+        f"\n== time to a standard error of {target} nats on I(X;T), SZT-like layer (4096 inputs, d={n_features}) =="
+    )
     S = clustered_layer(4096, n_replicas, n_features, noise_std)
     # skinfo: control variate + common random numbers; grow n_mc until SE <= target.
     est = NoisyMutualInformation(noise_std=noise_std, n_mc=1, random_state=0).fit(S[:100])
@@ -315,12 +364,18 @@ def time_to_standard_error(target=0.01, noise_std=0.005, n_features=4, n_replica
     naive = -kde.score_samples(queries)
     naive_se_one_draw = naive.std() / math.sqrt(naive.size)
     draws_needed = max(1, math.ceil((naive_se_one_draw / target) ** 2))
-    print(f"skinfo: n_mc={n_mc}, SE={est.standard_error_:.2e} nats, I(X;T)={est.mutual_information_:.3f}, "
-          f"{t_ours:.2f} s [method={est.method_}]")
-    print(f"KDE (authors): {t_draw:.2f} s per draw per centre over {centres.shape[0]} centres; naive SE after one "
-          f"draw {naive_se_one_draw:.2e} nats (h(T) term alone); needs {draws_needed} draw(s) for {target}")
-    print(f"ratio vs the authors' 1000 draws per centre: {1000 * t_draw / t_ours:.0f}x;"
-          f" vs KDE draws needed for the same SE: {draws_needed * t_draw / t_ours:.1f}x")
+    print(
+        f"skinfo: n_mc={n_mc}, SE={est.standard_error_:.2e} nats, I(X;T)={est.mutual_information_:.3f}, "
+        f"{t_ours:.2f} s [method={est.method_}]"
+    )
+    print(
+        f"KDE (authors): {t_draw:.2f} s per draw per centre over {centres.shape[0]} centres; naive SE after one "
+        f"draw {naive_se_one_draw:.2e} nats (h(T) term alone); needs {draws_needed} draw(s) for {target}"
+    )
+    print(
+        f"ratio vs the authors' 1000 draws per centre: {1000 * t_draw / t_ours:.0f}x;"
+        f" vs KDE draws needed for the same SE: {draws_needed * t_draw / t_ours:.1f}x"
+    )
 
 
 def main():
@@ -337,15 +392,19 @@ def main():
         small_noise_table([40960])
         return
     streaming_table()
-    pruned_table([(2000, 10, 1024, 0.05), (10000, 10, 128, 0.02)] + ([(60000, 10, 128, 0.002)] if args.mnist else []))
+    pruned_table(
+        [(2000, 10, 1024, 0.05), (10000, 10, 128, 0.02)] + ([(60000, 10, 128, 0.002)] if args.mnist else [])
+    )
     gemm_crossover_table()
-    path_choice_table([
-        ("SP n=4096 d=12 b=0.1", _sp_case(4096, 12, 0.1)),
-        ("SP n=10000 d=32 b=0.1", _sp_case(10000, 32, 0.1)),
-        ("SP n=40960 d=5 b=0.005", _sp_case(40960, 5, 0.005)),
-        ("MI m=2000 r=10 d=128 b=0.05", _mi_case(2000, 10, 128, 0.05)),
-        ("MI m=1000 r=10 d=64 b=1.0", _mi_case(1000, 10, 64, 1.0)),
-    ])
+    path_choice_table(
+        [
+            ("SP n=4096 d=12 b=0.1", _sp_case(4096, 12, 0.1)),
+            ("SP n=10000 d=32 b=0.1", _sp_case(10000, 32, 0.1)),
+            ("SP n=40960 d=5 b=0.005", _sp_case(40960, 5, 0.005)),
+            ("MI m=2000 r=10 d=128 b=0.05", _mi_case(2000, 10, 128, 0.05)),
+            ("MI m=1000 r=10 d=64 b=1.0", _mi_case(1000, 10, 64, 1.0)),
+        ]
+    )
     dense_table([(4096, 12, 1), (4096, 12, 10), (2000, 1000, 1)])
     small_noise_table([40960, 163840])
     time_to_standard_error()

@@ -45,8 +45,11 @@ def make_model(seed, sizes=(64, 32, 16, 8), noise_std=0.1):
 
 
 def numpy_twin(model):
-    params = [(m.weight.detach().double().numpy(), m.bias.detach().double().numpy())
-              for m in model if isinstance(m, torch.nn.Linear)]
+    params = [
+        (m.weight.detach().double().numpy(), m.bias.detach().double().numpy())
+        for m in model
+        if isinstance(m, torch.nn.Linear)
+    ]
     return [(lambda A, W=W, b=b: np.tanh(A @ W.T + b)) for W, b in params]
 
 
@@ -69,10 +72,17 @@ def main():
         methods = {
             "sample_replicas(random_state)": lambda: sample_replicas(model, X, r, noisy, random_state=0),
             "sample_replicas(generator)": lambda: sample_replicas(
-                model, X, r, noisy, generator=torch.Generator().manual_seed(0)),
-            "NoisyNetwork(torch_layers)": lambda: NoisyNetwork(torch_layers(model), 0.1, random_state=0).sample(X, r),
-            "NoisyNetwork(numpy twin)": lambda: NoisyNetwork(numpy_twin(model), 0.1, random_state=0).sample(X, r),
-            "r x record_activations": lambda: [record_activations(model, X, noisy, noise=True) for _ in range(r)],
+                model, X, r, noisy, generator=torch.Generator().manual_seed(0)
+            ),
+            "NoisyNetwork(torch_layers)": lambda: NoisyNetwork(
+                torch_layers(model), 0.1, random_state=0
+            ).sample(X, r),
+            "NoisyNetwork(numpy twin)": lambda: NoisyNetwork(numpy_twin(model), 0.1, random_state=0).sample(
+                X, r
+            ),
+            "r x record_activations": lambda: [
+                record_activations(model, X, noisy, noise=True) for _ in range(r)
+            ],
         }
         reference = None
         for name, fn in methods.items():
@@ -110,7 +120,9 @@ def bench_mixture():
     print(f"{'centres':>8} {'d':>4}  {'method':34s} {'seconds':>9} {'ratio':>7} {'max |diff|':>11}")
     for n_inputs, n_replicas, d in sizes:
         queries, centres, noise_std, groups = mixture_case(n_inputs, n_replicas, d, rng)
-        reference = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense", n_jobs=1)[0]
+        reference = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense", n_jobs=1)[
+            0
+        ]
         q_dev = torch.from_numpy(queries).to(device)
         c_dev = torch.from_numpy(centres).to(device)
 
@@ -124,7 +136,8 @@ def bench_mixture():
 
         methods = {
             "numba dense (float64, CPU)": lambda: mixture_log_sum_exp(
-                queries, centres, noise_std, groups=groups, method="dense", n_jobs=1),
+                queries, centres, noise_std, groups=groups, method="dense", n_jobs=1
+            ),
             f"torch float64 ({device.type})": run_torch(torch.float64),
             f"torch float32 ({device.type})": run_torch(torch.float32),
         }
@@ -136,7 +149,9 @@ def bench_mixture():
             out = out[0] if isinstance(out, tuple) else out
             finite = np.isfinite(reference)
             diff = float(np.max(np.abs(out[finite] - reference[finite])))
-            print(f"{n_inputs * n_replicas:8d} {d:4d}  {label:34s} {seconds:9.4f} {seconds / base:7.2f} {diff:11.1e}")
+            print(
+                f"{n_inputs * n_replicas:8d} {d:4d}  {label:34s} {seconds:9.4f} {seconds / base:7.2f} {diff:11.1e}"
+            )
 
 
 if __name__ == "__main__":

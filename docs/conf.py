@@ -47,8 +47,16 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "auto_examples/*.ipynb",
-                    "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "**.ipynb_checkpoints",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.json",
+]
 templates_path = ["_templates"]
 root_doc = "index"
 # Single backticks in docstrings mean code, as in scikit-learn.
@@ -80,8 +88,17 @@ def _own_methods():
     import importlib
     import inspect
 
-    modules = ["skinfo", "skinfo.mutual_info", "skinfo.entropy", "skinfo.cluster", "skinfo.networks",
-               "skinfo.experiments", "skinfo.datasets", "skinfo.plotting", "skinfo.testing"]
+    modules = [
+        "skinfo",
+        "skinfo.mutual_info",
+        "skinfo.entropy",
+        "skinfo.cluster",
+        "skinfo.networks",
+        "skinfo.experiments",
+        "skinfo.datasets",
+        "skinfo.plotting",
+        "skinfo.testing",
+    ]
     if HAVE_TORCH:
         modules.append("skinfo.torch")
     own = {}

@@ -68,8 +68,9 @@ except ImportError:  # pragma: no cover - dask is an optional extra
     print('dask.distributed is not installed (pip install "skinfo[dask]"); showing the local run.')
     result = local
 else:
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                           dashboard_address="127.0.0.1:0")
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
+    )
     with cluster, Client(cluster) as client, joblib.parallel_backend("dask"):
         print(client)
         result = estimate_many(estimator, tasks, y, key_names=("gain", "layer"))

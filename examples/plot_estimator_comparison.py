@@ -26,8 +26,9 @@ import matplotlib.pyplot as plt
 from skinfo.experiments import compare_estimators
 from skinfo.plotting import plot_estimator_comparison
 
-result = compare_estimators(dims=(2, 6), noise_stds=(0.1,), n_max=1000, n_min=10, per_decade=2,
-                            n_mc=2, random_state=0)
+result = compare_estimators(
+    dims=(2, 6), noise_stds=(0.1,), n_max=1000, n_min=10, per_decade=2, n_mc=2, random_state=0
+)
 fig = plot_estimator_comparison(result)
 plt.show()
 
@@ -36,5 +37,7 @@ plt.show()
 n_largest = max(row["n_samples"] for row in result.records)
 for row in result.records:
     if row["n_samples"] == n_largest:
-        print(f"{row['case']:>9}  d={row['n_features']:<2}  {row['estimator']:>3}  "
-              f"|error| = {row['abs_error']:.4f}")
+        print(
+            f"{row['case']:>9}  d={row['n_features']:<2}  {row['estimator']:>3}  "
+            f"|error| = {row['abs_error']:.4f}"
+        )

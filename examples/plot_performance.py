@@ -43,9 +43,11 @@ for n in sizes:
         timings[method].append(time.perf_counter() - start)
         estimates[method] = (est.entropy_, est.standard_error_)
     gap = abs(estimates["dense"][0] - estimates["tree"][0])
-    print(f"n={n:5d}  dense {timings['dense'][-1]:7.3f} s  tree {timings['tree'][-1]:7.3f} s  "
-          f"ratio {timings['dense'][-1] / timings['tree'][-1]:5.1f}x  "
-          f"|dense - tree| = {gap:.1e} nats (SE {estimates['dense'][1]:.1e})")
+    print(
+        f"n={n:5d}  dense {timings['dense'][-1]:7.3f} s  tree {timings['tree'][-1]:7.3f} s  "
+        f"ratio {timings['dense'][-1] / timings['tree'][-1]:5.1f}x  "
+        f"|dense - tree| = {gap:.1e} nats (SE {estimates['dense'][1]:.1e})"
+    )
 
 fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
 for method, seconds in timings.items():

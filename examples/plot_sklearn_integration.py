@@ -51,16 +51,20 @@ print(estimator.get_params()["noise_std"], copy.get_params()["noise_std"])
 # estimates I(X;T) and I(Y;T) for T = S + Z with X uniform over the rows.
 # Rescaling after the reduction gives every coordinate unit variance, so the
 # noise has the same signal-to-noise ratio whatever the reduction.
-pipe = Pipeline([
-    ("scale", StandardScaler()),
-    ("reduce", PCA(n_components=6)),
-    ("rescale", StandardScaler()),
-    ("info", NoisyMutualInformation(noise_std=0.5, random_state=SEED)),
-])
+pipe = Pipeline(
+    [
+        ("scale", StandardScaler()),
+        ("reduce", PCA(n_components=6)),
+        ("rescale", StandardScaler()),
+        ("info", NoisyMutualInformation(noise_std=0.5, random_state=SEED)),
+    ]
+)
 pipe.fit(X, y)
 info = pipe[-1]
-print(f"I(X;T) = {info.mutual_information_:.3f} nats (at most log {len(X)} = {np.log(len(X)):.3f}), "
-      f"I(Y;T) = {info.label_information_:.3f} nats (at most log 10 = {np.log(10):.3f})")
+print(
+    f"I(X;T) = {info.mutual_information_:.3f} nats (at most log {len(X)} = {np.log(len(X)):.3f}), "
+    f"I(Y;T) = {info.label_information_:.3f} nats (at most log 10 = {np.log(10):.3f})"
+)
 
 # %%
 # 3. A scorer for cross-validation and grid search
@@ -77,14 +81,23 @@ print("held-out I(Y;T) per fold:", np.round(scores, 3))
 
 search = GridSearchCV(
     pipe,
-    {"reduce": [PCA(n_components=6), GaussianRandomProjection(n_components=6, random_state=SEED),
-                SelectKBest(functools.partial(sp_feature_relevance, n_mc=3, random_state=SEED), k=6)]},
+    {
+        "reduce": [
+            PCA(n_components=6),
+            GaussianRandomProjection(n_components=6, random_state=SEED),
+            SelectKBest(functools.partial(sp_feature_relevance, n_mc=3, random_state=SEED), k=6),
+        ]
+    },
     scoring=information_scorer(),
     cv=cv,
 )
 search.fit(X, y)
-for params, mean, std in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"],
-                             search.cv_results_["std_test_score"], strict=True):
+for params, mean, std in zip(
+    search.cv_results_["params"],
+    search.cv_results_["mean_test_score"],
+    search.cv_results_["std_test_score"],
+    strict=True,
+):
     print(f"{type(params['reduce']).__name__:26s} I(Y;T) = {mean:.3f} +- {std:.3f} nats")
 print("best:", type(search.best_params_["reduce"]).__name__)
 

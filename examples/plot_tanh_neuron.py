@@ -42,5 +42,7 @@ mi_exact = np.array(result.column("mi_exact"))
 standard_error = np.array(result.column("mi_sp_se"))
 print(f"peak I(X;T) = {mi_exact.max():.3f} nats (log 4 = {np.log(4):.3f})")
 print(f"at w = 10:    {mi_exact[-1]:.3f} nats (log 2 = {np.log(2):.3f})")
-print(f"largest |SP - exact| = {np.max(np.abs(mi_sp - mi_exact)):.1e} nats, "
-      f"largest standard error = {standard_error.max():.1e} nats")
+print(
+    f"largest |SP - exact| = {np.max(np.abs(mi_sp - mi_exact)):.1e} nats, "
+    f"largest standard error = {standard_error.max():.1e} nats"
+)

@@ -41,8 +41,12 @@ rows = np.random.default_rng(SEED).choice(len(X), N_ESTIMATION_INPUTS, replace=F
 # The noisy network: GaussianNoise stays on in ``model.eval()`` (it is part of
 # the model), and :func:`skinfo.torch.deterministic` switches it off.
 model = torch.nn.Sequential(
-    torch.nn.Linear(64, 16), torch.nn.Tanh(), GaussianNoise(NOISE_STD),
-    torch.nn.Linear(16, 8), torch.nn.Tanh(), GaussianNoise(NOISE_STD),
+    torch.nn.Linear(64, 16),
+    torch.nn.Tanh(),
+    GaussianNoise(NOISE_STD),
+    torch.nn.Linear(16, 8),
+    torch.nn.Tanh(),
+    GaussianNoise(NOISE_STD),
     torch.nn.Linear(8, 10),
 )
 optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -54,10 +58,13 @@ inputs, targets = torch.from_numpy(X), torch.from_numpy(y)
 # GaussianNoise modules (their input is the pre-noise ``S_l``), labelled for
 # the plots; their noise level is read from the modules.
 recorder = InfoPlaneRecorder(
-    model, X[rows], y[rows],
+    model,
+    X[rows],
+    y[rows],
     layers={"2": "T1 (16 units)", "5": "T2 (8 units)"},
     n_replicas=4,
-    epochs=6, n_epochs=N_EPOCHS,  # epoch 0 and 6 log-spaced epochs up to 100
+    epochs=6,
+    n_epochs=N_EPOCHS,  # epoch 0 and 6 log-spaced epochs up to 100
     estimator=NoisyMutualInformation(n_mc=4),
     random_state=SEED,
 )
@@ -81,9 +88,11 @@ for epoch in range(N_EPOCHS + 1):
 
 result = recorder.result_
 for record in result.records:
-    print(f"epoch {record['epoch']:4d} {record['layer']:14s} I(X;T) = {record['mi_x']:.2f} "
-          f"+- {record['mi_x_se']:.2f}  I(Y;T) = {record['mi_y']:.2f} nats  "
-          f"accuracy {record['train_accuracy']:.3f}")
+    print(
+        f"epoch {record['epoch']:4d} {record['layer']:14s} I(X;T) = {record['mi_x']:.2f} "
+        f"+- {record['mi_x_se']:.2f}  I(Y;T) = {record['mi_y']:.2f} nats  "
+        f"accuracy {record['train_accuracy']:.3f}"
+    )
 print(f"seconds per checkpoint: {np.mean(list(recorder.checkpoint_seconds_.values())):.2f}")
 
 # %%

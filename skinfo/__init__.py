@@ -1,13 +1,17 @@
 """skinfo: information flow in (noisy) neural networks, scikit-learn style."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
 
-# --- core: SP entropy and noisy-layer mutual information (issue 2) ---
+try:
+    __version__ = version("skinfo")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+# --- sample propagation: entropy and noisy-layer mutual information ---
 from .entropy import SPEntropy, sp_entropy
-from .mutual_info import NoisyMutualInformation, noisy_mutual_information
-from .mutual_info import replica_convergence  # issue 12
+from .mutual_info import NoisyMutualInformation, noisy_mutual_information, replica_convergence
 
-# --- binning and clustering (issue 3) ---
+# --- binning and clustering ---
 from .cluster import (
     ClusteringScore,
     CosineSimilaritySummary,
@@ -19,12 +23,12 @@ from .cluster import (
 from .entropy import binned_entropy
 from .mutual_info import BinnedMutualInformation, binned_mutual_information
 
-# --- networks, datasets, experiments (issue 4) ---
+# --- networks, datasets, measuring your own network ---
 from . import datasets
 from .networks import NoisyMLP, NoisyNetwork
 from .recording import InfoPlaneRecorder
 
-# --- baselines: bounds, kNN, KDE (issue 5) ---
+# --- baselines: pairwise bounds, kNN, KDE ---
 from .entropy import (
     KDEEntropy,
     KLEntropy,
@@ -41,35 +45,33 @@ from .mutual_info import (
 )
 
 __all__ = [
-    # binning and clustering (issue 3)
-    "BinnedMutualInformation",
-    "ClusteringScore",
-    "CosineSimilaritySummary",
     "binned_entropy",
     "binned_mutual_information",
+    "BinnedMutualInformation",
+    "ClusteringScore",
     "cosine_similarity_matrix",
     "cosine_similarity_summary",
-    "silhouette_samples",
-    "silhouette_score",
-    # baselines (issue 5)
-    "KDEEntropy",
-    "KLEntropy",
-    "KSGMutualInformation",
-    "PairwiseEntropyBounds",
-    "PairwiseMutualInformationBounds",
-    "kde_entropy",
-    "kl_entropy",
-    "ksg_mutual_information",
-    "pairwise_entropy_bounds",
-    "pairwise_mutual_information_bounds",
+    "CosineSimilaritySummary",
+    "datasets",
     "InfoPlaneRecorder",
+    "kde_entropy",
+    "KDEEntropy",
+    "kl_entropy",
+    "KLEntropy",
+    "ksg_mutual_information",
+    "KSGMutualInformation",
+    "noisy_mutual_information",
     "NoisyMLP",
     "NoisyMutualInformation",
     "NoisyNetwork",
+    "pairwise_entropy_bounds",
+    "pairwise_mutual_information_bounds",
+    "PairwiseEntropyBounds",
+    "PairwiseMutualInformationBounds",
+    "replica_convergence",
+    "silhouette_samples",
+    "silhouette_score",
+    "sp_entropy",
     "SPEntropy",
     "__version__",
-    "datasets",
-    "noisy_mutual_information",
-    "replica_convergence",
-    "sp_entropy",
 ]

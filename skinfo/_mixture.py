@@ -306,8 +306,9 @@ def _dense(queries, centres, noise_std, groups):
     return out
 
 
-def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centre=None, blocks=None,
-                        method="auto", n_jobs=None):
+def mixture_log_sum_exp(
+    queries, centres, noise_std, *, groups=None, query_centre=None, blocks=None, method="auto", n_jobs=None
+):
     """Log-sum-exp of ``-||t - c_j||^2 / (2 noise_std^2)`` per query row.
 
     Parameters
@@ -393,12 +394,28 @@ def mixture_log_sum_exp(queries, centres, noise_std, *, groups=None, query_centr
         query_block = block_of_centre[tree_query_centre]
         if path == "pruned":
             mixture_lse_runs_rows(
-                queries, query_block, own_term, tree_centres, graph.run_indptr, graph.run_lo, graph.run_hi,
-                inv_two_var, *groups.ranges(), out,
+                queries,
+                query_block,
+                own_term,
+                tree_centres,
+                graph.run_indptr,
+                graph.run_lo,
+                graph.run_hi,
+                inv_two_var,
+                *groups.ranges(),
+                out,
             )
         else:
             mixture_lse_runs(
-                queries, query_block, own_term, np.ascontiguousarray(tree_centres.T), graph.run_indptr,
-                graph.run_lo, graph.run_hi, inv_two_var, *groups.ranges(), out,
+                queries,
+                query_block,
+                own_term,
+                np.ascontiguousarray(tree_centres.T),
+                graph.run_indptr,
+                graph.run_lo,
+                graph.run_hi,
+                inv_two_var,
+                *groups.ranges(),
+                out,
             )
         return out, path

@@ -90,8 +90,11 @@ def main(argv=None):
             report(command, "error", exc)
             return 1
         except MemoryError:
-            report(command, "error", "out of memory; ask for less (fewer replicas, Monte Carlo draws, "
-                                     "samples or checkpoints)")
+            report(
+                command,
+                "error",
+                "out of memory; ask for less (fewer replicas, Monte Carlo draws, samples or checkpoints)",
+            )
             return 1
         except OSError as exc:
             if os.environ.get("SKINFO_TRACEBACK"):

@@ -39,7 +39,8 @@ def _fit_one(estimator, S, y):
     return {
         name[:-1]: value.item() if isinstance(value, np.generic) else value
         for name, value in vars(fitted).items()
-        if name.endswith("_") and not name.startswith("_")
+        if name.endswith("_")
+        and not name.startswith("_")
         and isinstance(value, (numbers.Number, str, np.generic))
     }
 
@@ -144,8 +145,11 @@ def estimate_many(estimator, tasks, y=None, *, key_names=None, n_jobs=None, back
         raise ValueError(f"task keys must all have the same length; got lengths {sorted(widths)}.")
     width = widths.pop()
     if key_names is None:
-        key_names = ("key",) if width == 1 and not isinstance(keys[0], tuple) else tuple(
-            f"key_{i}" for i in range(width))
+        key_names = (
+            ("key",)
+            if width == 1 and not isinstance(keys[0], tuple)
+            else tuple(f"key_{i}" for i in range(width))
+        )
     key_names = tuple(key_names)
     if len(key_names) != width:
         raise ValueError(f"key_names has {len(key_names)} names for keys of length {width}: {key_names!r}.")
@@ -163,7 +167,10 @@ def estimate_many(estimator, tasks, y=None, *, key_names=None, n_jobs=None, back
     ]
     params = {
         "estimator": type(estimator).__name__,
-        **{k: v for k, v in estimator.get_params(deep=False).items()
-           if v is None or isinstance(v, (numbers.Number, str))},
+        **{
+            k: v
+            for k, v in estimator.get_params(deep=False).items()
+            if v is None or isinstance(v, (numbers.Number, str))
+        },
     }
     return ExperimentResult("estimate_many", records, params)

@@ -1,4 +1,4 @@
-"""Tests of the binning estimator H(Bin T), I(X; Bin T), I(Y; Bin T) (issue 3)."""
+"""Tests of the binning estimator H(Bin T), I(X; Bin T), I(Y; Bin T)."""
 
 import math
 from collections import Counter
@@ -19,6 +19,7 @@ VAR_U = Path(__file__).resolve().parents[2] / "shared" / "data" / "var_u.mat"
 
 
 # --- plain references -----
+
 
 def reference_bin(t, low, high, n_bins):
     """numpy.histogram's rule written out: bins [e_k, e_k+1), top edge in the last bin,
@@ -76,6 +77,7 @@ small_activations = st.integers(1, 40).flatmap(
 
 # --- against the dictionary reference -----
 
+
 @given(T=small_activations, n_bins=st.integers(1, 12))
 def test_entropy_matches_dictionary_count(T, n_bins):
     """H(Bin T) equals the plug-in entropy of a dictionary count of the bin tuples."""
@@ -124,6 +126,7 @@ def test_hashed_and_exact_codes_agree(rng):
 
 
 # --- closed forms and bounds -----
+
 
 def test_entropy_zero_when_all_rows_share_a_cell(rng):
     """H(Bin T) = 0 when every row falls in the same cell."""
@@ -212,6 +215,7 @@ def test_base_converts_from_nats(rng):
 
 # --- edges and the range -----
 
+
 def test_values_on_edges_follow_numpy_histogram():
     """Bin k is [e_k, e_k+1); the top edge belongs to the last bin, as in numpy.histogram."""
     edges = np.linspace(-1.0, 1.0, 11)
@@ -257,6 +261,7 @@ def test_score_re_estimates_on_new_data(rng):
 
 # --- the 12-bit dataset ------------------------------------------------------------------------------------
 
+
 def test_var_u_tanh_layer_matches_numpy():
     """Shwartz-Ziv & Tishby's convention on the 12-bit dataset: a random tanh layer's
     H(Bin T) and I(Y; Bin T), 30 bins on [-1, 1], equal a direct NumPy computation."""
@@ -292,6 +297,7 @@ def test_var_u_tanh_layer_matches_numpy():
 
 
 # --- bad input -----
+
 
 def test_rejects_nan():
     with pytest.raises(ValueError, match="T contains NaN"):

@@ -43,10 +43,14 @@ def dense_bounds(S, noise_std, y=None):
     if y is not None:
         classes, counts = np.unique(y, return_counts=True)
         shares = counts / n
-        cond_kl = sum(p * estimate(kl, np.flatnonzero(y == c), np.flatnonzero(y == c))
-                      for c, p in zip(classes, shares, strict=True))
-        cond_bh = sum(p * estimate(kl / 4.0, np.flatnonzero(y == c), np.flatnonzero(y == c))
-                      for c, p in zip(classes, shares, strict=True))
+        cond_kl = sum(
+            p * estimate(kl, np.flatnonzero(y == c), np.flatnonzero(y == c))
+            for c, p in zip(classes, shares, strict=True)
+        )
+        cond_bh = sum(
+            p * estimate(kl / 4.0, np.flatnonzero(y == c), np.flatnonzero(y == c))
+            for c, p in zip(classes, shares, strict=True)
+        )
         label_entropy = -np.sum(shares * np.log(shares))
         out["label_kl"] = upper - cond_kl
         out["label_lower"] = max(0.0, lower - cond_kl)
@@ -121,8 +125,11 @@ def test_separated_classes_give_label_entropy(rng):
 
 
 constellations = st.integers(1, 4).flatmap(
-    lambda d: arrays(np.float64, st.tuples(st.integers(1, 10), st.just(d)),
-                     elements=st.floats(-3, 3, allow_nan=False, allow_infinity=False))
+    lambda d: arrays(
+        np.float64,
+        st.tuples(st.integers(1, 10), st.just(d)),
+        elements=st.floats(-3, 3, allow_nan=False, allow_infinity=False),
+    )
 )
 
 

@@ -19,12 +19,36 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_info_plane_tiny_preset_writes_results_and_figures(tmp_path, capsys):
     out = tmp_path / "plane"
-    status = main(["info-plane", "--preset", "tiny", "--epochs", "8", "--checkpoints", "2", "--out", str(out),
-                   "--quiet", "--seed", "1", "--snapshot-epochs", "8"])
+    status = main(
+        [
+            "info-plane",
+            "--preset",
+            "tiny",
+            "--epochs",
+            "8",
+            "--checkpoints",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+            "--seed",
+            "1",
+            "--snapshot-epochs",
+            "8",
+        ]
+    )
     assert status == 0
     names = {p.name for p in out.iterdir()}
-    assert names == {"info_plane.csv", "info_plane.json", "information_plane.png", "layer_curves.png",
-                     "layer_scatter.png", "cosine_heatmaps.png", "activation_histograms.png", MANIFEST}
+    assert names == {
+        "info_plane.csv",
+        "info_plane.json",
+        "information_plane.png",
+        "layer_curves.png",
+        "layer_scatter.png",
+        "cosine_heatmaps.png",
+        "activation_histograms.png",
+        MANIFEST,
+    }
     result = ExperimentResult.from_json(out / "info_plane.json")
     assert result.params["n_epochs"] == 8 and result.params["n_replicas"] == 2
     assert sorted({r["epoch"] for r in result.records}) == [1, 8]
@@ -36,8 +60,25 @@ def test_info_plane_tiny_preset_writes_results_and_figures(tmp_path, capsys):
 
 def test_info_plane_orthonormal_option_changes_the_result_name(tmp_path):
     out = tmp_path / "ortho"
-    assert main(["info-plane", "--preset", "tiny", "--epochs", "2", "--checkpoints", "1", "--orthonormal",
-                 "0.01", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "info-plane",
+                "--preset",
+                "tiny",
+                "--epochs",
+                "2",
+                "--checkpoints",
+                "1",
+                "--orthonormal",
+                "0.01",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     payload = json.loads((out / "info_plane_orthonormal.json").read_text())
     assert payload["name"] == "info-plane-orthonormal" and payload["params"]["orthonormal_alpha"] == 0.01
 
@@ -65,8 +106,10 @@ def test_tanh_neuron_writes_results_and_figure(tmp_path, capsys):
         (["tanh-neuron", "--n-mc", "1.5"], "argument --n-mc"),
         (["tanh-neuron", "--bogus"], "unrecognized arguments: --bogus"),
         (["info-plane", "--snapshot-epochs", "1,x"], "argument --snapshot-epochs: expected comma-separated"),
-        (["info-plane", "--epochs", "100", "--checkpoints", "3", "--snapshot-epochs", "7"],
-         "snapshot_epochs [7] are not checkpoints; checkpoints are [1, 10, 100]"),
+        (
+            ["info-plane", "--epochs", "100", "--checkpoints", "3", "--snapshot-epochs", "7"],
+            "snapshot_epochs [7] are not checkpoints; checkpoints are [1, 10, 100]",
+        ),
     ],
 )
 def test_bad_options_exit_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path):
@@ -85,9 +128,22 @@ def test_out_must_be_a_directory(tmp_path, capsys):
 def test_python_dash_m_skinfo_runs_tanh_neuron(tmp_path):
     out = tmp_path / "sub"
     completed = subprocess.run(
-        [sys.executable, "-m", "skinfo", "tanh-neuron", "--n-weights", "3", "--n-mc", "20",
-         "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "skinfo",
+            "tanh-neuron",
+            "--n-weights",
+            "3",
+            "--n-mc",
+            "20",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     assert (out / "tanh_neuron.png").exists() and (out / "tanh_neuron.csv").exists()
@@ -96,7 +152,10 @@ def test_python_dash_m_skinfo_runs_tanh_neuron(tmp_path):
 def test_python_dash_m_skinfo_bad_option_exits_2(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "skinfo", "info-plane", "--checkpoints", "-3"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 2
     assert "--checkpoints" in completed.stderr and "Traceback" not in completed.stderr
@@ -122,13 +181,32 @@ def _fake_run(monkeypatch, action):
 
 
 def _tiny_result(n_jobs=None):
-    records = [{"w": w, "bias": 0.0, "noise_std": 0.01, "mi_sp": 0.1, "mi_sp_se": 0.01, "mi_exact": 0.1,
-                "binned_entropy": 0.5} for w in (0.1, 1.0)]
+    records = [
+        {
+            "w": w,
+            "bias": 0.0,
+            "noise_std": 0.01,
+            "mi_sp": 0.1,
+            "mi_sp_se": 0.01,
+            "mi_exact": 0.1,
+            "binned_entropy": 0.5,
+        }
+        for w in (0.1, 1.0)
+    ]
     return ExperimentResult("tanh-neuron", records, {"n_jobs": n_jobs})
 
 
-@pytest.mark.parametrize("argv", [["--noise-std", "1e-300"], ["--noise-std", "1e300"], ["--noise-std", "nan"],
-                                  ["--bias", "inf"], ["--seed", "-1"], ["--n-weights", "10000000"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--noise-std", "1e-300"],
+        ["--noise-std", "1e300"],
+        ["--noise-std", "nan"],
+        ["--bias", "inf"],
+        ["--seed", "-1"],
+        ["--n-weights", "10000000"],
+    ],
+)
 def test_usage_errors_are_one_line_with_exit_2(argv, tmp_path, capsys):
     assert main(["tanh-neuron", *argv, "--out", str(tmp_path / "x")]) == 2
     line = _one_error_line(capsys.readouterr().err)
@@ -181,8 +259,9 @@ def test_empty_existing_out_is_used(tmp_path, monkeypatch):
         (ValueError("n_mc is too large"), 2, "n_mc is too large"),
     ],
 )
-def test_failures_are_one_line_and_leave_no_partial_output(error, status, words, tmp_path, capsys,
-                                                           monkeypatch):
+def test_failures_are_one_line_and_leave_no_partial_output(
+    error, status, words, tmp_path, capsys, monkeypatch
+):
     """The run fails after some files were written: --out must not appear at all."""
 
     def write_then_fail(n_jobs):

@@ -1,4 +1,4 @@
-"""Tests of the clustering scores: silhouette, cosine structure, ClusteringScore (issue 3)."""
+"""Tests of the clustering scores: silhouette, cosine structure, ClusteringScore."""
 
 import numpy as np
 import pytest
@@ -40,6 +40,7 @@ def codes_of(labels):
 
 
 # --- against scikit-learn --------------------------------------------------------------------------------
+
 
 @given(data=labelled_points(grid=True), metric=st.sampled_from(["euclidean", "cosine"]))
 def test_silhouette_matches_sklearn_with_ties_and_duplicates(data, metric):
@@ -126,6 +127,7 @@ def test_stripes_partition_the_blocks():
 
 # --- cosine structure -----
 
+
 def brute_force_cosine(T, labels):
     T = np.asarray(T, dtype=float)
     norms = np.linalg.norm(T, axis=1)
@@ -186,6 +188,7 @@ def test_cosine_matrix_refuses_large_n():
 
 # --- the estimator -----
 
+
 def test_clustering_score_estimator(rng):
     T = rng.standard_normal((60, 3)) + 3 * rng.integers(0, 2, (60, 1))
     y = rng.integers(0, 3, 60)
@@ -199,6 +202,7 @@ def test_clustering_score_estimator(rng):
 
 
 # --- bad input -----
+
 
 def test_rejects_nan():
     with pytest.raises(ValueError, match="T contains NaN"):

@@ -1,4 +1,4 @@
-"""The convolutional experiment (issue 14), linear CKA, the MNIST loader and the info-plane variants."""
+"""The convolutional experiment, linear CKA, the MNIST loader and the info-plane variants."""
 
 import importlib.util
 import math

@@ -29,7 +29,6 @@ def _all_estimators():
 ESTIMATORS = _all_estimators()
 
 
-
 def test_core_estimators_are_discovered():
     names = {cls.__name__ for cls in ESTIMATORS}
     assert {"SPEntropy", "NoisyMutualInformation"} <= names

@@ -18,8 +18,20 @@ from skinfo.testing import bpsk_mutual_information, hypercube_constellation
 
 Z = 4.5
 COLUMNS = [
-    "case", "n_features", "noise_std", "spread", "n_samples", "repeat", "estimator", "estimate",
-    "standard_error", "truth", "error", "abs_error", "bandwidth", "seconds",
+    "case",
+    "n_features",
+    "noise_std",
+    "spread",
+    "n_samples",
+    "repeat",
+    "estimator",
+    "estimate",
+    "standard_error",
+    "truth",
+    "error",
+    "abs_error",
+    "bandwidth",
+    "seconds",
 ]
 
 
@@ -29,7 +41,8 @@ def test_hypercube_truth_is_d_times_bpsk(d, noise_std):
     I(S; S+Z) = h(S+Z) - h(Z) = d I_BPSK(b)."""
     truth = true_entropy("hypercube", d, noise_std, 0.0)
     assert truth - gaussian_noise_entropy(d, noise_std) == pytest.approx(
-        d * bpsk_mutual_information(noise_std), rel=1e-10)
+        d * bpsk_mutual_information(noise_std), rel=1e-10
+    )
 
 
 def test_hypercube_truth_matches_sp_on_all_corners():
@@ -67,14 +80,23 @@ def test_records_are_tidy_and_truthful():
         assert (r["standard_error"] is not None) == (r["estimator"] == "sp")
         assert (r["bandwidth"] is not None) == (r["estimator"] == "kde")
     assert {(r["case"], r["estimator"]) for r in result.records} == {
-        (c, e) for c in ("mixture", "hypercube") for e in ("sp", "kl", "kde")}
+        (c, e) for c in ("mixture", "hypercube") for e in ("sp", "kl", "kde")
+    }
 
 
 def test_sp_on_full_hypercube_sample_is_accurate():
     """Once n >> 2^d every corner is drawn and SP's only error is from the
     empirical corner frequencies and Monte Carlo: tiny at d = 2, n = 1000."""
-    result = compare_estimators(dims=(2,), noise_stds=(0.3,), n_max=1000, n_min=1000, cases=("hypercube",),
-                                estimators=("sp",), n_mc=20, random_state=1)
+    result = compare_estimators(
+        dims=(2,),
+        noise_stds=(0.3,),
+        n_max=1000,
+        n_min=1000,
+        cases=("hypercube",),
+        estimators=("sp",),
+        n_mc=20,
+        random_state=1,
+    )
     (row,) = result.records
     assert abs(row["error"]) < 0.02
 
@@ -96,8 +118,9 @@ def test_cli_quick_writes_table_json_and_figure(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["--dims", "5,x"], ["--noise-stds", "0.1,-1"], ["--n-max", "5"],
-                                  ["--n-jobs", "0"]])
+@pytest.mark.parametrize(
+    "argv", [["--dims", "5,x"], ["--noise-stds", "0.1,-1"], ["--n-max", "5"], ["--n-jobs", "0"]]
+)
 def test_cli_bad_options_exit_2(argv, tmp_path, capsys):
     """argparse rejects malformed lists itself (SystemExit 2); value errors
     become main()'s exit status 2; both print a one-line error, no traceback."""

@@ -53,8 +53,12 @@ def test_dask_records_equal_one_by_one_fits(client, rng, seed):
     """The fan-out computes exactly what a plain loop of fits computes."""
     tasks, y = make_tasks(rng)
     with joblib.parallel_backend("dask"):
-        result = estimate_many(NoisyMutualInformation(noise_std=0.3, n_mc=4, random_state=seed, n_jobs=1),
-                               tasks, y, key_names=("epoch", "layer"))
+        result = estimate_many(
+            NoisyMutualInformation(noise_std=0.3, n_mc=4, random_state=seed, n_jobs=1),
+            tasks,
+            y,
+            key_names=("epoch", "layer"),
+        )
     for record, S in zip(result.records, tasks.values(), strict=True):
         fitted = NoisyMutualInformation(noise_std=0.3, n_mc=4, random_state=seed).fit(S, y)
         assert record["mutual_information"] == fitted.mutual_information_
@@ -67,8 +71,12 @@ def test_worker_processes_on_loopback_match_local_run(rng, seed):
     tasks, y = make_tasks(rng)
     estimator = NoisyMutualInformation(noise_std=0.3, n_mc=4, random_state=seed, n_jobs=1)
     local = estimate_many(estimator, tasks, y, n_jobs=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  **LOOPBACK) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", **LOOPBACK
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         with joblib.parallel_backend("dask"):
             remote = estimate_many(estimator, tasks, y)
     assert remote.records == local.records

@@ -203,8 +203,7 @@ def test_info_plane_is_reproducible_with_a_seed(tiny_plane):
 
 
 def test_orthonormal_variant_is_named_and_runs():
-    result = run_info_plane(n_epochs=3, n_checkpoints=1, n_replicas=2, orthonormal_alpha=0.01,
-                            random_state=0)
+    result = run_info_plane(n_epochs=3, n_checkpoints=1, n_replicas=2, orthonormal_alpha=0.01, random_state=0)
     assert result.name == "info-plane-orthonormal" and result.params["orthonormal_alpha"] == 0.01
 
 

@@ -1,4 +1,4 @@
-"""Hostile inputs (issue 15): every public entry point refuses clearly or answers within its bounds.
+"""Hostile inputs: every public entry point refuses clearly or answers within its bounds.
 
 Each case of the issue is a row of ``CASES``: a call, the argument names an
 error must mention, and the property a returned value must satisfy (a closed

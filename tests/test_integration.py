@@ -57,8 +57,9 @@ def test_feature_relevance_matches_quadrature(rng, seed):
     """SP estimate of I(Y; X_j + Z) within 4 standard errors (+ quadrature error) of the integral."""
     X, y = make_relevance_data(rng)
     noise_std = 0.5
-    scores, errors = sp_feature_relevance(X, y, noise_std=noise_std, n_mc=40, random_state=seed,
-                                          return_standard_error=True)
+    scores, errors = sp_feature_relevance(
+        X, y, noise_std=noise_std, n_mc=40, random_state=seed, return_standard_error=True
+    )
     Xs = X / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     reference = [quadrature_label_information(Xs[:, j], y, noise_std) for j in range(X.shape[1] - 1)]
     np.testing.assert_array_less(np.abs(scores[:-1] - reference), 4 * errors[:-1] + 1e-6)
@@ -90,8 +91,9 @@ def test_feature_relevance_equals_plain_sum(rng, seed, levels):
     if levels is not None:
         X = np.round(X * levels / 4)  # few distinct values, many ties
     noise_std, n_mc = 0.3, 6
-    scores, errors = sp_feature_relevance(X, y, noise_std=noise_std, n_mc=n_mc, standardize=False,
-                                          random_state=seed, return_standard_error=True)
+    scores, errors = sp_feature_relevance(
+        X, y, noise_std=noise_std, n_mc=n_mc, standardize=False, random_state=seed, return_standard_error=True
+    )
     standard_noise = np.random.RandomState(seed).standard_normal((70, n_mc))
     for j in range(3):
         terms = plain_label_information_terms(X[:, j], y, noise_std, standard_noise)
@@ -164,8 +166,9 @@ def make_blobs(rng, n=90, d=6):
 
 def test_pipeline_final_step_equals_direct_fit(rng, seed):
     X, y = make_blobs(rng)
-    pipe = Pipeline([("reduce", PCA(n_components=3)), ("info", NoisyMutualInformation(noise_std=0.5,
-                                                                                       random_state=seed))])
+    pipe = Pipeline(
+        [("reduce", PCA(n_components=3)), ("info", NoisyMutualInformation(noise_std=0.5, random_state=seed))]
+    )
     pipe.fit(X, y)
     reduced = PCA(n_components=3).fit_transform(X)
     direct = NoisyMutualInformation(noise_std=0.5, random_state=seed).fit(reduced, y)
@@ -206,9 +209,11 @@ def test_grid_search_picks_the_most_informative_representation(rng, seed):
     X, y = make_blobs(rng)
     # Class signal only in the first two coordinates, tiny variance there: PCA keeps the noise.
     X = np.column_stack([X[:, :2] * 0.1, rng.normal(scale=5.0, size=(X.shape[0], 4))])
-    candidates = [PCA(n_components=2), GaussianRandomProjection(n_components=2, random_state=seed),
-                  Pipeline([("select", SelectKBest(functools.partial(sp_feature_relevance, random_state=seed),
-                                                   k=2))])]
+    candidates = [
+        PCA(n_components=2),
+        GaussianRandomProjection(n_components=2, random_state=seed),
+        Pipeline([("select", SelectKBest(functools.partial(sp_feature_relevance, random_state=seed), k=2))]),
+    ]
     pipe = Pipeline([("reduce", PCA()), ("info", NoisyMutualInformation(noise_std=0.3, random_state=seed))])
     cv = KFold(3, shuffle=True, random_state=seed)
     search = GridSearchCV(pipe, {"reduce": candidates}, scoring=information_scorer(), cv=cv).fit(X, y)
@@ -217,8 +222,11 @@ def test_grid_search_picks_the_most_informative_representation(rng, seed):
         fold_scores = []
         for train, test in cv.split(X):
             reduce = clone(candidate).fit(X[train], y[train])
-            fold_scores.append(NoisyMutualInformation(noise_std=0.3, random_state=seed)
-                               .fit(reduce.transform(X[test]), y[test]).label_information_)
+            fold_scores.append(
+                NoisyMutualInformation(noise_std=0.3, random_state=seed)
+                .fit(reduce.transform(X[test]), y[test])
+                .label_information_
+            )
         manual.append(np.mean(fold_scores))
     np.testing.assert_allclose(search.cv_results_["mean_test_score"], manual, rtol=1e-12)
     assert search.best_index_ == int(np.argmax(manual))
@@ -285,10 +293,14 @@ def test_float32_gives_float64_estimates(layer, seed):
 
 def test_dlpack_only_input_gives_numpy_estimates(layer, seed):
     S, y = layer
-    np.testing.assert_allclose(_estimates(DLPackOnly(S), y, seed, entropy=False),
-                               _estimates(S, y, seed, entropy=False), rtol=1e-12)
-    np.testing.assert_allclose(sp_feature_relevance(DLPackOnly(S), y, random_state=seed),
-                               sp_feature_relevance(S, y, random_state=seed), rtol=1e-12)
+    np.testing.assert_allclose(
+        _estimates(DLPackOnly(S), y, seed, entropy=False), _estimates(S, y, seed, entropy=False), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        sp_feature_relevance(DLPackOnly(S), y, random_state=seed),
+        sp_feature_relevance(S, y, random_state=seed),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -307,10 +319,14 @@ def test_torch_tensors_tracking_gradients(layer, seed):
     torch = pytest.importorskip("torch")
     S, y = layer
     tensor = torch.from_numpy(S).requires_grad_(True)
-    np.testing.assert_allclose(_estimates(tensor, y, seed, entropy=False),
-                               _estimates(S, y, seed, entropy=False), rtol=1e-12)
-    np.testing.assert_allclose(sp_feature_relevance(tensor, y, random_state=seed),
-                               sp_feature_relevance(S, y, random_state=seed), rtol=1e-12)
+    np.testing.assert_allclose(
+        _estimates(tensor, y, seed, entropy=False), _estimates(S, y, seed, entropy=False), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        sp_feature_relevance(tensor, y, random_state=seed),
+        sp_feature_relevance(S, y, random_state=seed),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("kind", ["dlpack", "torch-grad"])
@@ -331,8 +347,11 @@ def test_sp_entropy_reads_framework_arrays(layer, seed, kind):
 
 def make_tasks(rng):
     y = np.tile([0, 1, 2], 10)
-    return {(epoch, layer): np.tanh(epoch * rng.normal(size=(30, 2, layer)) + y[:, None, None])
-            for epoch in (1, 5) for layer in (1, 3)}, y
+    return {
+        (epoch, layer): np.tanh(epoch * rng.normal(size=(30, 2, layer)) + y[:, None, None])
+        for epoch in (1, 5)
+        for layer in (1, 3)
+    }, y
 
 
 def test_estimate_many_equals_one_by_one(rng, seed):
@@ -402,8 +421,12 @@ def test_estimate_many_per_task_labels_and_scalar_keys(rng, seed):
 
 def test_estimate_many_results_round_trip(rng, seed, tmp_path):
     tasks, y = make_tasks(rng)
-    result = estimate_many(NoisyMutualInformation(noise_std=0.3, n_mc=2, random_state=seed), tasks, y,
-                           key_names=("epoch", "layer"))
+    result = estimate_many(
+        NoisyMutualInformation(noise_std=0.3, n_mc=2, random_state=seed),
+        tasks,
+        y,
+        key_names=("epoch", "layer"),
+    )
     result.to_json(tmp_path / "r.json")
     assert type(result).from_json(tmp_path / "r.json") == result
     assert type(result).from_json(result.to_json()) == result
@@ -414,8 +437,12 @@ def test_estimate_many_results_round_trip(rng, seed, tmp_path):
 def test_estimate_many_to_frame(rng, seed):
     pd = pytest.importorskip("pandas")
     tasks, y = make_tasks(rng)
-    result = estimate_many(NoisyMutualInformation(noise_std=0.3, n_mc=2, random_state=seed), tasks, y,
-                           key_names=("epoch", "layer"))
+    result = estimate_many(
+        NoisyMutualInformation(noise_std=0.3, n_mc=2, random_state=seed),
+        tasks,
+        y,
+        key_names=("epoch", "layer"),
+    )
     frame = result.to_frame()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == result.columns and len(frame) == len(tasks)

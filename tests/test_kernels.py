@@ -49,8 +49,8 @@ def _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi):
     out = np.empty((queries.shape[0], 3))
     out[:, 0] = logsumexp(a, axis=1)
     for q in range(queries.shape[0]):
-        out[q, 1] = logsumexp(a[q, in_lo[q]:in_hi[q]]) if in_hi[q] > in_lo[q] else -np.inf
-        out[q, 2] = logsumexp(a[q, cls_lo[q]:cls_hi[q]]) if cls_hi[q] > cls_lo[q] else -np.inf
+        out[q, 1] = logsumexp(a[q, in_lo[q] : in_hi[q]]) if in_hi[q] > in_lo[q] else -np.inf
+        out[q, 2] = logsumexp(a[q, cls_lo[q] : cls_hi[q]]) if cls_hi[q] > cls_lo[q] else -np.inf
     return out
 
 
@@ -108,15 +108,26 @@ def test_run_kernel_matches_reference(seed, n_blocks, block_size):
     out = np.empty((20, 3))
     runs = neighbour_runs(indptr, neighbours, bounds)
     assert runs[1].shape == (n_blocks,)  # all blocks linked: one merged run per block
-    mixture_lse_runs(queries, query_centre // block_size, shift, np.ascontiguousarray(centres.T), *runs,
-                     inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out)
+    mixture_lse_runs(
+        queries,
+        query_centre // block_size,
+        shift,
+        np.ascontiguousarray(centres.T),
+        *runs,
+        inv_two_var,
+        in_lo,
+        in_hi,
+        cls_lo,
+        cls_hi,
+        out,
+    )
     ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
 
 
 def test_symmetric_csr_lists_both_directions():
     indptr, neighbours = symmetric_csr(4, np.array([[0, 2], [1, 2]], dtype=np.int64))
-    lists = [sorted(neighbours[indptr[a]:indptr[a + 1]]) for a in range(4)]
+    lists = [sorted(neighbours[indptr[a] : indptr[a + 1]]) for a in range(4)]
     assert lists == [[0, 2], [1, 2], [0, 1, 2], [3]]
 
 

@@ -79,8 +79,9 @@ def test_rejects_bad_layers(layers, error, match):
         NoisyNetwork(layers, 0.1)
 
 
-@pytest.mark.parametrize("noise_std, error", [(0.0, ValueError), (-1.0, ValueError), (np.nan, ValueError),
-                                              ("0.1", TypeError)])
+@pytest.mark.parametrize(
+    "noise_std, error", [(0.0, ValueError), (-1.0, ValueError), (np.nan, ValueError), ("0.1", TypeError)]
+)
 def test_rejects_bad_noise_std(noise_std, error):
     with pytest.raises(error, match="noise_std"):
         NoisyNetwork([np.tanh], noise_std)
@@ -135,8 +136,10 @@ def test_gradient_matches_central_finite_differences(rng, activation, with_noise
         up, down = flat.copy(), flat.copy()
         up[k] += h
         down[k] -= h
-        numeric[k] = (_loss_only(up, params, X, onehot, noise, activation)[0]
-                      - _loss_only(down, params, X, onehot, noise, activation)[0]) / (2 * h)
+        numeric[k] = (
+            _loss_only(up, params, X, onehot, noise, activation)[0]
+            - _loss_only(down, params, X, onehot, noise, activation)[0]
+        ) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
@@ -168,8 +171,9 @@ def test_mlp_checkpoints_hold_the_weights_of_their_epochs(seed):
     kwargs = {"noise_std": 0.01, "learning_rate": 0.05, "random_state": seed}
     mlp = NoisyMLP((6,), n_epochs=40, checkpoints=[0, 10, 40], **kwargs).fit(X, y)
     assert mlp.checkpoint_epochs_.tolist() == [0, 10, 40]
-    for final, stored in zip(mlp.coefs_, [layer.weights for layer in mlp.layers(40, include_output=True)],
-                             strict=True):
+    for final, stored in zip(
+        mlp.coefs_, [layer.weights for layer in mlp.layers(40, include_output=True)], strict=True
+    ):
         np.testing.assert_array_equal(final, stored)
     short = NoisyMLP((6,), n_epochs=10, checkpoints=[0, 10], **kwargs).fit(X, y)
     np.testing.assert_array_equal(short.layers(0)[0].weights, mlp.layers(0)[0].weights)

@@ -29,8 +29,9 @@ def test_separated_constellation_is_log_m(n_inputs, n_features, rng):
     est = NoisyMutualInformation(noise_std=noise_std, random_state=0).fit(S)
     assert est.mutual_information_ == pytest.approx(math.log(n_inputs), abs=1e-9)
     assert est.standard_error_ < 1e-9
-    assert est.entropy_ == pytest.approx(gaussian_noise_entropy(n_features, noise_std) + math.log(n_inputs),
-                                         abs=1e-9)
+    assert est.entropy_ == pytest.approx(
+        gaussian_noise_entropy(n_features, noise_std) + math.log(n_inputs), abs=1e-9
+    )
 
 
 def test_separated_labels_give_label_entropy(rng):

@@ -27,12 +27,27 @@ def plane(rng):
     records = []
     for layer, width in enumerate(WIDTHS, start=1):
         for k, epoch in enumerate(epochs):
-            records.append({"epoch": epoch, "layer": layer, "width": width, "mi_x": 8.0 - layer * k * 0.5,
-                            "mi_x_se": 0.01, "mi_y": 0.1 * k, "binned_entropy": 7.0 - k, "silhouette": 0.1})
+            records.append(
+                {
+                    "epoch": epoch,
+                    "layer": layer,
+                    "width": width,
+                    "mi_x": 8.0 - layer * k * 0.5,
+                    "mi_x_se": 0.01,
+                    "mi_y": 0.1 * k,
+                    "binned_entropy": 7.0 - k,
+                    "silhouette": 0.1,
+                }
+            )
     labels = np.repeat([0, 1], 20)
     snapshots = {e: [rng.uniform(-1, 1, size=(40, w)) for w in WIDTHS] for e in (1, 1000)}
-    return InfoPlaneResult("info-plane", records, {"noise_std": 0.005, "log_n_inputs": np.log(4096)},
-                           snapshots=snapshots, labels=labels)
+    return InfoPlaneResult(
+        "info-plane",
+        records,
+        {"noise_std": 0.005, "log_n_inputs": np.log(4096)},
+        snapshots=snapshots,
+        labels=labels,
+    )
 
 
 def test_information_plane_draws_every_layer_point(plane):
@@ -40,8 +55,13 @@ def test_information_plane_draws_every_layer_point(plane):
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     offsets = np.concatenate([c.get_offsets() for c in ax.collections])
-    expected = np.array([(r["mi_x"], r["mi_y"]) for layer in (1, 2, 3)
-                         for r in sorted(plane.where(layer=layer), key=lambda r: r["epoch"])])
+    expected = np.array(
+        [
+            (r["mi_x"], r["mi_y"])
+            for layer in (1, 2, 3)
+            for r in sorted(plane.where(layer=layer), key=lambda r: r["epoch"])
+        ]
+    )
     np.testing.assert_allclose(offsets, expected)
 
 
@@ -89,8 +109,10 @@ def test_cosine_heatmap_is_the_class_sorted_similarity(plane):
 
 
 def test_tanh_neuron_plot_draws_exact_curve():
-    records = [{"w": w, "mi_sp": 0.5, "mi_sp_se": 0.01, "mi_exact": v, "binned_entropy": 0.7}
-               for w, v in [(0.01, 0.2), (1.0, 1.3), (10.0, 0.69)]]
+    records = [
+        {"w": w, "mi_sp": 0.5, "mi_sp_se": 0.01, "mi_exact": v, "binned_entropy": 0.7}
+        for w, v in [(0.01, 0.2), (1.0, 1.3), (10.0, 0.69)]
+    ]
     fig = plot_tanh_neuron(ExperimentResult("tanh-neuron", records, {"noise_std": 0.01}))
     ax = fig.axes[0]
     exact = next(line for line in ax.get_lines() if line.get_label() == "exact (quadrature)")
@@ -139,13 +161,26 @@ def recorded(weights, toy_data):
         return dict(zip(("h1", "h2"), net.sample(X, 3), strict=True))
 
     def activations(X):
-        return dict(zip(("h1", "h2"), NoisyNetwork(toy_layers(state["gain"], weights), 0.2).activations(X),
-                        strict=True))
+        return dict(
+            zip(
+                ("h1", "h2"),
+                NoisyNetwork(toy_layers(state["gain"], weights), 0.2).activations(X),
+                strict=True,
+            )
+        )
 
-    recorder = InfoPlaneRecorder(replicas, X, y, activations=activations,
-                                 layers={"h1": "hidden", "h2": "code"}, noise_std=0.2, epochs=[0, 2, 5],
-                                 snapshot_epochs=[5],
-                                 scores=("binned_entropy", "silhouette", "cosine_gap"), random_state=0)
+    recorder = InfoPlaneRecorder(
+        replicas,
+        X,
+        y,
+        activations=activations,
+        layers={"h1": "hidden", "h2": "code"},
+        noise_std=0.2,
+        epochs=[0, 2, 5],
+        snapshot_epochs=[5],
+        scores=("binned_entropy", "silhouette", "cosine_gap"),
+        random_state=0,
+    )
     for epoch in range(6):
         recorder.record(epoch)
         state["gain"] *= 1.5
@@ -161,8 +196,9 @@ def many(weights, toy_data):
         network = NoisyNetwork(toy_layers(gain, weights), 0.2, random_state=0)
         for name, S in zip(("a", "b"), network.sample(X, 3), strict=True):
             tasks[epoch, name] = S
-    return estimate_many(NoisyMutualInformation(noise_std=0.2, n_mc=2, random_state=0), tasks, y,
-                         key_names=("epoch", "layer"))
+    return estimate_many(
+        NoisyMutualInformation(noise_std=0.2, n_mc=2, random_state=0), tasks, y, key_names=("epoch", "layer")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -187,12 +223,17 @@ def test_information_plane_of_every_source(recorded, many, experiment):
     ):
         fig = plot_information_plane(result)
         ax = fig.axes[0]
-        table = [(r["layer"], r["epoch"], _corrected(r, x_key, x_bias), _corrected(r, y_key, y_bias))
-                 for r in result.records]
+        table = [
+            (r["layer"], r["epoch"], _corrected(r, x_key, x_bias), _corrected(r, y_key, y_bias))
+            for r in result.records
+        ]
         layers = list(dict.fromkeys(r[0] for r in table))
         layers = sorted(layers) if all(isinstance(v, int) for v in layers) else layers
-        expected = [(x, y) for layer in layers for (lay, _, x, y) in sorted(
-            (t for t in table if t[0] == layer), key=lambda t: t[1])]
+        expected = [
+            (x, y)
+            for layer in layers
+            for (lay, _, x, y) in sorted((t for t in table if t[0] == layer), key=lambda t: t[1])
+        ]
         np.testing.assert_allclose(scatter_points(ax), expected)
 
 
@@ -215,11 +256,21 @@ def test_information_plane_error_bars_are_two_standard_errors(many):
     rows = sorted(many.where(layer="a"), key=lambda r: r["epoch"])
     x_bars, y_bars = bars  # errorbar draws the x bars first
     for segment, r in zip(x_bars.get_segments(), rows, strict=True):
-        np.testing.assert_allclose(segment[:, 0], [r["mutual_information"] - 2 * r["standard_error"],
-                                                   r["mutual_information"] + 2 * r["standard_error"]])
+        np.testing.assert_allclose(
+            segment[:, 0],
+            [
+                r["mutual_information"] - 2 * r["standard_error"],
+                r["mutual_information"] + 2 * r["standard_error"],
+            ],
+        )
     for segment, r in zip(y_bars.get_segments(), rows, strict=True):
-        np.testing.assert_allclose(segment[:, 1], [r["label_information"] - 2 * r["label_standard_error"],
-                                                   r["label_information"] + 2 * r["label_standard_error"]])
+        np.testing.assert_allclose(
+            segment[:, 1],
+            [
+                r["label_information"] - 2 * r["label_standard_error"],
+                r["label_information"] + 2 * r["label_standard_error"],
+            ],
+        )
 
 
 def test_bias_columns_give_the_corrected_curve(recorded):
@@ -289,9 +340,10 @@ def test_missing_required_columns_are_named(many, experiment):
 def test_snapshot_plots_of_every_source(recorded, many, experiment):
     fig = plot_layer_scatter(recorded)  # "code" is the last layer of width 2
     assert [ax.get_title() for ax in fig.axes] == ["code, epoch 5"]
-    np.testing.assert_allclose(scatter_points(fig.axes[0]),
-                               np.concatenate([recorded.snapshots[5]["code"][recorded.labels == c]
-                                               for c in (0, 1)]))
+    np.testing.assert_allclose(
+        scatter_points(fig.axes[0]),
+        np.concatenate([recorded.snapshots[5]["code"][recorded.labels == c] for c in (0, 1)]),
+    )
     fig = plot_cosine_heatmaps(recorded, layer="hidden")
     assert fig.axes[0].get_title() == "hidden cosine, epoch 5"
     assert len(plot_layer_scatter(experiment).axes) == len(experiment.snapshots)
@@ -325,8 +377,17 @@ def test_helpers_never_touch_pyplot(recorded, experiment):
     plot_layer_scatter(experiment)
     plot_cosine_heatmaps(experiment)
     plot_tanh_neuron(ExperimentResult("t", [{"w": 1.0, "mi_sp": 0.5}]))
-    records = [{"n_features": 1, "noise_std": 0.1, "case": "mixture", "estimator": "kl", "n_samples": n,
-                "abs_error": 1.0 / n} for n in (10, 100)]
+    records = [
+        {
+            "n_features": 1,
+            "noise_std": 0.1,
+            "case": "mixture",
+            "estimator": "kl",
+            "n_samples": n,
+            "abs_error": 1.0 / n,
+        }
+        for n in (10, 100)
+    ]
     plot_estimator_comparison(ExperimentResult("c", records))
     assert plt.get_fignums() == []
 
@@ -339,16 +400,33 @@ def test_torch_recorder_result_plots(toy_data):
 
     X, y = toy_data
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), GaussianNoise(0.2),
-                                torch.nn.Linear(4, 2), torch.nn.Tanh(), GaussianNoise(0.2)).double()
-    recorder = TorchRecorder(model, X, y, layers={"2": "T1", "5": "T2"}, n_replicas=2, epochs=[0, 1],
-                             snapshot_epochs=[1], random_state=0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4),
+        torch.nn.Tanh(),
+        GaussianNoise(0.2),
+        torch.nn.Linear(4, 2),
+        torch.nn.Tanh(),
+        GaussianNoise(0.2),
+    ).double()
+    recorder = TorchRecorder(
+        model,
+        X,
+        y,
+        layers={"2": "T1", "5": "T2"},
+        n_replicas=2,
+        epochs=[0, 1],
+        snapshot_epochs=[1],
+        random_state=0,
+    )
     recorder.record(0)
     recorder.record(1)
     result = recorder.result_
     points = scatter_points(plot_information_plane(result).axes[0])
-    expected = [(_corrected(r, "mi_x", "mi_x_bias"), _corrected(r, "mi_y", "mi_y_bias")) for layer in ("T1", "T2")
-                for r in sorted(result.where(layer=layer), key=lambda r: r["epoch"])]
+    expected = [
+        (_corrected(r, "mi_x", "mi_x_bias"), _corrected(r, "mi_y", "mi_y_bias"))
+        for layer in ("T1", "T2")
+        for r in sorted(result.where(layer=layer), key=lambda r: r["epoch"])
+    ]
     np.testing.assert_allclose(points, expected)
     assert len(plot_layer_curves(result).axes) == 2
     assert plot_layer_scatter(result).axes[0].get_title() == "T2, epoch 1"

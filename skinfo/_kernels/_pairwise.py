@@ -129,8 +129,21 @@ def _add_column_sums(kl_tile, bh_tile, i0, i1, j0, j1, codes, has_classes, sums)
 
 
 @parallel_jit
-def pairwise_bound_sums(samples, samples_t, kl_scale, codes, cls_lo, cls_hi, has_classes, block,
-                        use_gemm, tile_rows, tile_cols, round_bounds, out):
+def pairwise_bound_sums(
+    samples,
+    samples_t,
+    kl_scale,
+    codes,
+    cls_lo,
+    cls_hi,
+    has_classes,
+    block,
+    use_gemm,
+    tile_rows,
+    tile_cols,
+    round_bounds,
+    out,
+):
     """Per-row log-sums of ``exp(-KL)`` and ``exp(-Bhattacharyya)``.
 
     Each unordered pair of row blocks is one tile, computed once and added to

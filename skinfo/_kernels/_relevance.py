@@ -29,8 +29,19 @@ _QUERY_CHUNK = 256
 
 
 @parallel_jit
-def weighted_lse_1d(queries, own_exponent, query_class, values, log_counts, class_share, log_max_count,
-                    inv_two_var, cutoff, out_all, out_class):
+def weighted_lse_1d(
+    queries,
+    own_exponent,
+    query_class,
+    values,
+    log_counts,
+    class_share,
+    log_max_count,
+    inv_two_var,
+    cutoff,
+    out_all,
+    out_class,
+):
     """Log-sum-exp over all samples and over the query's class, for 1-D queries.
 
     Parameters
@@ -78,7 +89,7 @@ def weighted_lse_1d(queries, own_exponent, query_class, values, log_counts, clas
             nearest = -np.inf
             for j in (near - 1, near):
                 if 0 <= j < n_values:
-                    nearest = max(nearest, -(t - values[j]) ** 2 * inv_two_var)
+                    nearest = max(nearest, -((t - values[j]) ** 2) * inv_two_var)
             shift = nearest + log_max_count
             width = hi - lo
             for k in range(width):

@@ -160,8 +160,16 @@ def silhouette_sums_symmetric(X, Xt, labels, bounds, cosine, block, stripe_start
             a = stripe_blocks[t]
             for b in range(a, n_blocks):
                 _tile(
-                    X, Xt, labels, bounds, cosine,
-                    a * block, min(n, (a + 1) * block), b * block, min(n, (b + 1) * block), sums[s],
+                    X,
+                    Xt,
+                    labels,
+                    bounds,
+                    cosine,
+                    a * block,
+                    min(n, (a + 1) * block),
+                    b * block,
+                    min(n, (b + 1) * block),
+                    sums[s],
                 )
 
 

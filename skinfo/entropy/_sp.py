@@ -3,8 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from .._mixture import mixture_log_sum_exp
-from .._mixture import MIXTURE_METHODS
+from .._mixture import MIXTURE_METHODS, mixture_log_sum_exp
 from .._sp_core import BACKENDS, gaussian_noise_entropy, sample_propagation, select_evaluator
 from ..base import InformationEstimator, InformationResult
 from ..utils._device import tensor_device

@@ -1,14 +1,14 @@
 """Reproducible experiments of Goldfeld et al. (ICML 2019) and its companion paper."""
 
-# --- tanh neuron, information plane (issue 4) ---
+# --- tanh neuron, information plane ---
 from ._info_plane import InfoPlaneResult, compression_summary, run_info_plane
 from .._results import ExperimentResult
 from ._tanh_neuron import mixture_mutual_information, run_tanh_neuron
 
-# --- convolutional experiment (issue 14) ---
+# --- convolutional experiment ---
 from ._cnn import CNNResult, run_cnn
 
-# --- estimator comparison (issue 5) ---
+# --- estimator comparison ---
 from ._compare import EstimatorComparison, compare_estimators
 
 __all__ = [
@@ -23,4 +23,3 @@ __all__ = [
     "run_info_plane",
     "run_tanh_neuron",
 ]
-

@@ -15,11 +15,11 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from .._results import ExperimentResult
 from ..cluster import cosine_similarity_summary, linear_cka, silhouette_score
 from ..mutual_info import NoisyMutualInformation, binned_entropy
 from ..networks import log_spaced_epochs
 from ..utils.validation import check_positive_int
-from .._results import ExperimentResult
 
 __all__ = ["CNN_PRESETS", "CNNResult", "LAYER_NAMES", "run_cnn"]
 

@@ -96,8 +96,14 @@ class EstimatorComparison(ExperimentResult):
                 continue
             rows.setdefault((*key, r["estimator"]), []).append(r["error"])
         return [
-            {"case": c, "n_features": d, "noise_std": b, "n_samples": largest[(c, d, b)], "estimator": e,
-             "mean_error": float(np.mean(errs))}
+            {
+                "case": c,
+                "n_features": d,
+                "noise_std": b,
+                "n_samples": largest[(c, d, b)],
+                "estimator": e,
+                "mean_error": float(np.mean(errs)),
+            }
             for (c, d, b, e), errs in sorted(rows.items())
         ]
 
@@ -177,9 +183,23 @@ def _check_sequence(values, name, check):
     return tuple(check(v) for v in values)
 
 
-def compare_estimators(*, dims=(5, 10, 15), noise_stds=(0.05, 0.1, 0.2), n_max=10_000, n_min=10,
-                       per_decade=2, cases=CASES, estimators=ESTIMATORS, spread=0.02, n_mc=2,
-                       kde_n_max=20_000, repeats=1, random_state=0, n_jobs=None, progress=None):
+def compare_estimators(
+    *,
+    dims=(5, 10, 15),
+    noise_stds=(0.05, 0.1, 0.2),
+    n_max=10_000,
+    n_min=10,
+    per_decade=2,
+    cases=CASES,
+    estimators=ESTIMATORS,
+    spread=0.02,
+    n_mc=2,
+    kde_n_max=20_000,
+    repeats=1,
+    random_state=0,
+    n_jobs=None,
+    progress=None,
+):
     """Estimate h(S + Z) with SP, kNN and KDE against the exact value.
 
     Parameters
@@ -243,8 +263,9 @@ def compare_estimators(*, dims=(5, 10, 15), noise_stds=(0.05, 0.1, 0.2), n_max=1
     check_positive_int(n_mc, "n_mc")
     check_positive_int(repeats, "repeats")
     check_positive_int(kde_n_max, "kde_n_max")
-    sizes = n_grid(n_max, check_positive_int(n_min, "n_min", minimum=2), check_positive_int(per_decade,
-                                                                                           "per_decade"))
+    sizes = n_grid(
+        n_max, check_positive_int(n_min, "n_min", minimum=2), check_positive_int(per_decade, "per_decade")
+    )
     rng = check_random_state(random_state)
     records = []
     for case in cases:
@@ -261,19 +282,36 @@ def compare_estimators(*, dims=(5, 10, 15), noise_stds=(0.05, 0.1, 0.2), n_max=1
                             )
                             if estimate is None:
                                 continue
-                            records.append({
-                                "case": case, "n_features": n_features, "noise_std": noise_std,
-                                "spread": spread if case == "mixture" else 0.0, "n_samples": n_samples,
-                                "repeat": repeat, "estimator": estimator, "estimate": float(estimate),
-                                "standard_error": None if se is None else float(se), "truth": truth,
-                                "error": float(estimate) - truth, "abs_error": abs(float(estimate) - truth),
-                                "bandwidth": bandwidth, "seconds": time.perf_counter() - start,
-                            })
+                            records.append(
+                                {
+                                    "case": case,
+                                    "n_features": n_features,
+                                    "noise_std": noise_std,
+                                    "spread": spread if case == "mixture" else 0.0,
+                                    "n_samples": n_samples,
+                                    "repeat": repeat,
+                                    "estimator": estimator,
+                                    "estimate": float(estimate),
+                                    "standard_error": None if se is None else float(se),
+                                    "truth": truth,
+                                    "error": float(estimate) - truth,
+                                    "abs_error": abs(float(estimate) - truth),
+                                    "bandwidth": bandwidth,
+                                    "seconds": time.perf_counter() - start,
+                                }
+                            )
                 if progress is not None:
                     progress(f"{case} d={n_features} noise_std={noise_std}: done")
     params = {
-        "dims": list(dims), "noise_stds": list(noise_stds), "n_samples": sizes, "cases": list(cases),
-        "estimators": list(estimators), "spread": spread, "n_mc": n_mc, "kde_n_max": kde_n_max,
-        "repeats": repeats, "random_state": random_state if isinstance(random_state, int) else None,
+        "dims": list(dims),
+        "noise_stds": list(noise_stds),
+        "n_samples": sizes,
+        "cases": list(cases),
+        "estimators": list(estimators),
+        "spread": spread,
+        "n_mc": n_mc,
+        "kde_n_max": kde_n_max,
+        "repeats": repeats,
+        "random_state": random_state if isinstance(random_state, int) else None,
     }
     return EstimatorComparison("compare-estimators", records, params)

@@ -106,8 +106,17 @@ class InfoPlaneResult(ExperimentResult):
     ([1, 10, 100], [8.0, 7.0, 6.0])
     """
 
-    def __init__(self, name, records, params=None, snapshots=None, labels=None, model=None,
-                 train_indices=None, test_indices=None):
+    def __init__(
+        self,
+        name,
+        records,
+        params=None,
+        snapshots=None,
+        labels=None,
+        model=None,
+        train_indices=None,
+        test_indices=None,
+    ):
         super().__init__(name, records, params)
         self.snapshots = {} if snapshots is None else dict(snapshots)
         self.labels = labels
@@ -143,8 +152,10 @@ class InfoPlaneResult(ExperimentResult):
             The column's values at those epochs (NaN where missing).
         """
         rows = sorted(self.where(layer=layer), key=lambda r: r["epoch"])
-        return (np.array([r["epoch"] for r in rows]),
-                np.array([np.nan if r.get(key) is None else r[key] for r in rows], dtype=np.float64))
+        return (
+            np.array([r["epoch"] for r in rows]),
+            np.array([np.nan if r.get(key) is None else r[key] for r in rows], dtype=np.float64),
+        )
 
 
 def compression_summary(result, key="mi_x"):
@@ -187,37 +198,65 @@ def compression_summary(result, key="mi_x"):
         width = result.where(layer=layer)[0].get("width")
         if np.isnan(values).all():
             # Nothing recorded for this layer: say so with NaN rather than invent a peak.
-            rows.append({"layer": layer, "width": width, "first": math.nan, "peak": math.nan,
-                         "peak_epoch": None, "final": math.nan, "fall": math.nan, "rose": False})
+            rows.append(
+                {
+                    "layer": layer,
+                    "width": width,
+                    "first": math.nan,
+                    "peak": math.nan,
+                    "peak_epoch": None,
+                    "final": math.nan,
+                    "fall": math.nan,
+                    "rose": False,
+                }
+            )
             continue
         peak_index = int(np.nanargmax(values))
         peak = float(values[peak_index])
-        rows.append({
-            "layer": layer,
-            "width": width,
-            "first": float(values[0]),
-            "peak": peak,
-            "peak_epoch": int(epochs[peak_index]),
-            "final": float(values[-1]),
-            "fall": (peak - float(values[-1])) / peak if peak > 0 else 0.0,
-            "rose": bool(peak > values[0]),
-        })
+        rows.append(
+            {
+                "layer": layer,
+                "width": width,
+                "first": float(values[0]),
+                "peak": peak,
+                "peak_epoch": int(epochs[peak_index]),
+                "final": float(values[-1]),
+                "fall": (peak - float(values[-1])) / peak if peak > 0 else 0.0,
+                "rose": bool(peak > values[0]),
+            }
+        )
         if f"{key}_converged" in result.columns:
             flags = [r.get(f"{key}_converged") for r in result.where(layer=layer)]
             rows[-1]["not_converged"] = sum(flag is False for flag in flags)
     return rows
 
 
-def _checkpoint_records(mlp, epoch, X, y, train, test, noise_std, n_replicas, n_mc, query_replicas,
-                        method, n_bins, value_range, seed, keep_snapshot):
+def _checkpoint_records(
+    mlp,
+    epoch,
+    X,
+    y,
+    train,
+    test,
+    noise_std,
+    n_replicas,
+    n_mc,
+    query_replicas,
+    method,
+    n_bins,
+    value_range,
+    seed,
+    keep_snapshot,
+):
     rng = np.random.default_rng(seed)
     net = NoisyNetwork(mlp.layers(epoch), noise_std, random_state=int(rng.integers(2**31 - 1)))
     deterministic = net.activations(X)
     samples = net.sample(X, n_replicas)
     fit = {
         "train_accuracy": float(np.mean(mlp.predict(X[train], checkpoint=epoch) == y[train])),
-        "test_accuracy": (float(np.mean(mlp.predict(X[test], checkpoint=epoch) == y[test]))
-                          if len(test) else None),
+        "test_accuracy": (
+            float(np.mean(mlp.predict(X[test], checkpoint=epoch) == y[test])) if len(test) else None
+        ),
         "train_loss": mlp.log_loss(X[train], y[train], checkpoint=epoch),
         "test_loss": mlp.log_loss(X[test], y[test], checkpoint=epoch) if len(test) else None,
     }
@@ -226,34 +265,57 @@ def _checkpoint_records(mlp, epoch, X, y, train, test, noise_std, n_replicas, n_
         # S_1 is deterministic given x: its conditional entropy is exact.
         layer_input = S[:, 0] if index == 0 else S
         estimator = NoisyMutualInformation(
-            noise_std, n_mc=n_mc, query_replicas=query_replicas, method=method,
-            random_state=int(rng.integers(2**31 - 1)), n_jobs=None,
+            noise_std,
+            n_mc=n_mc,
+            query_replicas=query_replicas,
+            method=method,
+            random_state=int(rng.integers(2**31 - 1)),
+            n_jobs=None,
         ).fit(layer_input, y)
-        records.append({
-            "epoch": int(epoch),
-            "layer": index + 1,
-            "width": int(S.shape[2]),
-            "mi_x": estimator.mutual_information_,
-            # Replica bias and the total SE of the corrected mi_x - mi_x_bias (issue 12).
-            "mi_x_bias": estimator.bias_,
-            "mi_x_se": estimator.standard_error_,
-            "mi_x_mc_se": estimator.mc_standard_error_,
-            "mi_x_converged": estimator.converged_,
-            "mi_y": estimator.label_information_,
-            "mi_y_bias": estimator.label_bias_,
-            "mi_y_se": estimator.label_standard_error_,
-            "mi_y_mc_se": estimator.label_mc_standard_error_,
-            **_layer_scores(deterministic[index], y, n_bins, value_range),
-            **fit,
-        })
+        records.append(
+            {
+                "epoch": int(epoch),
+                "layer": index + 1,
+                "width": int(S.shape[2]),
+                "mi_x": estimator.mutual_information_,
+                # Replica bias and the total SE of the corrected mi_x - mi_x_bias.
+                "mi_x_bias": estimator.bias_,
+                "mi_x_se": estimator.standard_error_,
+                "mi_x_mc_se": estimator.mc_standard_error_,
+                "mi_x_converged": estimator.converged_,
+                "mi_y": estimator.label_information_,
+                "mi_y_bias": estimator.label_bias_,
+                "mi_y_se": estimator.label_standard_error_,
+                "mi_y_mc_se": estimator.label_mc_standard_error_,
+                **_layer_scores(deterministic[index], y, n_bins, value_range),
+                **fit,
+            }
+        )
     return records, (deterministic if keep_snapshot else None)
 
 
-def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), activation="tanh",
-                   learning_rate=4e-4, batch_size=256, n_epochs=10000, n_checkpoints=30, n_replicas=20,
-                   n_mc=1, query_replicas=1, test_size=0.2, orthonormal_alpha=0.0, n_bins=30,
-                   snapshot_epochs=None, method="auto", random_state=0, n_jobs=1, verbose=False,
-                   shuffle_labels=False):
+def run_info_plane(
+    *,
+    noise_std=0.005,
+    hidden_layer_sizes=(10, 7, 5, 4, 3),
+    activation="tanh",
+    learning_rate=4e-4,
+    batch_size=256,
+    n_epochs=10000,
+    n_checkpoints=30,
+    n_replicas=20,
+    n_mc=1,
+    query_replicas=1,
+    test_size=0.2,
+    orthonormal_alpha=0.0,
+    n_bins=30,
+    snapshot_epochs=None,
+    method="auto",
+    random_state=0,
+    n_jobs=1,
+    verbose=False,
+    shuffle_labels=False,
+):
     """Train the SZT network with noise and trace every layer in the information plane.
 
     The 12-10-7-5-4-3-2 tanh network of Goldfeld et al. (2019) on the 12-bit
@@ -356,16 +418,36 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
     else:
         train, test = indices, indices[:0]
     mlp = NoisyMLP(
-        hidden_layer_sizes, activation=activation, noise_std=noise_std, learning_rate=learning_rate,
-        batch_size=batch_size, n_epochs=n_epochs, checkpoints=n_checkpoints,
-        orthonormal_alpha=orthonormal_alpha, random_state=base_seed, verbose=verbose,
+        hidden_layer_sizes,
+        activation=activation,
+        noise_std=noise_std,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        n_epochs=n_epochs,
+        checkpoints=n_checkpoints,
+        orthonormal_alpha=orthonormal_alpha,
+        random_state=base_seed,
+        verbose=verbose,
     ).fit(X[train], y[train])
     value_range = {"tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}.get(activation)  # linear: each layer's range
     seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
     jobs = (
         delayed(_checkpoint_records)(
-            mlp, epoch, X, y, train, test, noise_std, n_replicas, n_mc, query_replicas, method, n_bins,
-            value_range, int(seed), epoch in keep,
+            mlp,
+            epoch,
+            X,
+            y,
+            train,
+            test,
+            noise_std,
+            n_replicas,
+            n_mc,
+            query_replicas,
+            method,
+            n_bins,
+            value_range,
+            int(seed),
+            epoch in keep,
         )
         for epoch, seed in zip(epochs, seeds, strict=True)
     )
@@ -378,13 +460,32 @@ def run_info_plane(*, noise_std=0.005, hidden_layer_sizes=(10, 7, 5, 4, 3), acti
         if snapshot is not None:
             snapshots[epoch] = snapshot
     params = {
-        "noise_std": noise_std, "hidden_layer_sizes": ",".join(map(str, hidden_layer_sizes)),
-        "activation": activation, "learning_rate": learning_rate, "batch_size": batch_size,
-        "n_epochs": n_epochs, "n_checkpoints": len(epochs), "n_replicas": n_replicas, "n_mc": n_mc,
-        "query_replicas": query_replicas, "test_size": test_size, "orthonormal_alpha": orthonormal_alpha,
-        "n_bins": n_bins, "method": method, "random_state": random_state if isinstance(random_state, int)
-        else None, "log_n_inputs": math.log(X.shape[0]), "shuffle_labels": bool(shuffle_labels),
+        "noise_std": noise_std,
+        "hidden_layer_sizes": ",".join(map(str, hidden_layer_sizes)),
+        "activation": activation,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "n_epochs": n_epochs,
+        "n_checkpoints": len(epochs),
+        "n_replicas": n_replicas,
+        "n_mc": n_mc,
+        "query_replicas": query_replicas,
+        "test_size": test_size,
+        "orthonormal_alpha": orthonormal_alpha,
+        "n_bins": n_bins,
+        "method": method,
+        "random_state": random_state if isinstance(random_state, int) else None,
+        "log_n_inputs": math.log(X.shape[0]),
+        "shuffle_labels": bool(shuffle_labels),
     }
     name = "info-plane-orthonormal" if orthonormal_alpha > 0 else "info-plane"
-    return InfoPlaneResult(name, records, params, snapshots=snapshots, labels=y, model=mlp,
-                           train_indices=train, test_indices=test)
+    return InfoPlaneResult(
+        name,
+        records,
+        params,
+        snapshots=snapshots,
+        labels=y,
+        model=mlp,
+        train_indices=train,
+        test_indices=test,
+    )

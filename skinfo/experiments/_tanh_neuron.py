@@ -15,6 +15,7 @@ from ._info_plane import _layer_scores
 
 __all__ = ["mixture_mutual_information", "run_tanh_neuron"]
 
+
 def mixture_mutual_information(centres, noise_std):
     """Exact I(X;T) for T = c_X + Z, X uniform over scalar centres, by quadrature.
 
@@ -64,8 +65,9 @@ def _one_weight(w, bias, noise_std, n_mc, n_bins, seed):
     }
 
 
-def run_tanh_neuron(weights=None, *, bias=0.0, noise_std=0.01, n_mc=20000, n_bins=30, random_state=0,
-                    n_jobs=None):
+def run_tanh_neuron(
+    weights=None, *, bias=0.0, noise_std=0.01, n_mc=20000, n_bins=30, random_state=0, n_jobs=None
+):
     """I(X;T) of the single noisy tanh neuron against its weight.
 
     ``T = tanh(w X + b) + Z`` with X uniform on {-3, -1, 1, 3} and

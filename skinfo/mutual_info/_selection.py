@@ -42,8 +42,19 @@ def _feature_label_terms(column, codes, n_classes, standard_noise, noise_std, n_
     cutoff = 40.0 + math.log(n_samples)
     with numba_threads(n_jobs):
         log_counts = np.log(counts)
-        weighted_lse_1d(queries, own_exponent, query_class, values, log_counts, class_counts / counts,
-                        float(log_counts.max()), inv_two_var, cutoff, lse_all, lse_class)
+        weighted_lse_1d(
+            queries,
+            own_exponent,
+            query_class,
+            values,
+            log_counts,
+            class_counts / counts,
+            float(log_counts.max()),
+            inv_two_var,
+            cutoff,
+            lse_all,
+            lse_class,
+        )
     class_sizes = np.bincount(codes, minlength=n_classes)
     return lse_class - lse_all + np.log(n_samples / class_sizes)[query_class]
 
@@ -85,8 +96,17 @@ def _estimate_feature_relevance(X, codes, noise_std, n_mc, random_state, n_jobs)
     },
     prefer_skip_nested_validation=True,
 )
-def sp_feature_relevance(X, y, noise_std=0.5, *, standardize=True, n_mc=10, return_standard_error=False,
-                         random_state=None, n_jobs=None):
+def sp_feature_relevance(
+    X,
+    y,
+    noise_std=0.5,
+    *,
+    standardize=True,
+    n_mc=10,
+    return_standard_error=False,
+    random_state=None,
+    n_jobs=None,
+):
     """Label information of every feature seen through Gaussian noise, I(Y; X_j + Z).
 
     Each feature is treated as a one-unit noisy layer ``T_j = X_j + Z`` with

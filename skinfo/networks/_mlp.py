@@ -121,7 +121,7 @@ class _Parameters:
         for offset, d_in, d_out in self.shapes:
             end = offset + d_in * d_out
             weights.append(flat[offset:end].reshape(d_in, d_out))
-            biases.append(flat[end:end + d_out])
+            biases.append(flat[end : end + d_out])
         return weights, biases
 
 
@@ -196,7 +196,7 @@ def _forward_backward(weights, biases, grad_weights, grad_biases, X, onehot, noi
         S = A @ weights[layer] + biases[layer]
         H = _activate(S, activation)
         width = H.shape[1]
-        A = H + noise[:, column:column + width] if noise is not None else H
+        A = H + noise[:, column : column + width] if noise is not None else H
         column += width
         pre.append(S)
         post.append(H)
@@ -303,9 +303,21 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         "verbose": ["boolean"],
     }
 
-    def __init__(self, hidden_layer_sizes=(10, 7, 5, 4, 3), *, activation="tanh", noise_std=0.005,
-                 learning_rate=4e-4, batch_size=256, n_epochs=1000, checkpoints=None,
-                 orthonormal_alpha=0.0, init_scale=1.0, random_state=None, verbose=False):
+    def __init__(
+        self,
+        hidden_layer_sizes=(10, 7, 5, 4, 3),
+        *,
+        activation="tanh",
+        noise_std=0.005,
+        learning_rate=4e-4,
+        batch_size=256,
+        n_epochs=1000,
+        checkpoints=None,
+        orthonormal_alpha=0.0,
+        init_scale=1.0,
+        random_state=None,
+        verbose=False,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.noise_std = noise_std
@@ -330,9 +342,7 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
                 f"got {self.checkpoints!r}."
             )
         if epochs.min() < 0 or epochs.max() > self.n_epochs:
-            raise ValueError(
-                f"checkpoints must lie in [0, n_epochs={self.n_epochs}]; got {epochs.tolist()}."
-            )
+            raise ValueError(f"checkpoints must lie in [0, n_epochs={self.n_epochs}]; got {epochs.tolist()}.")
         return np.unique(epochs.astype(np.int64))
 
     def _hidden_sizes(self):
@@ -395,19 +405,29 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         alpha = float(self.orthonormal_alpha)
         # The matrices are tiny: BLAS threads only add synchronisation cost.
         with threadpool_limits(limits=1):
-            for epoch in tqdm(range(1, self.n_epochs + 1), disable=not self.verbose, desc="training",
-                              leave=False):
+            for epoch in tqdm(
+                range(1, self.n_epochs + 1), disable=not self.verbose, desc="training", leave=False
+            ):
                 order = generator.permutation(n_rows)
                 noise = (
                     self.noise_std * generator.standard_normal((n_rows, noise_width))
-                    if self.noise_std > 0 else None
+                    if self.noise_std > 0
+                    else None
                 )
                 total = 0.0
                 for start in range(0, n_rows, batch_size):
-                    rows = order[start:start + batch_size]
-                    batch_noise = noise[start:start + batch_size] if noise is not None else None
-                    loss = _forward_backward(weights, biases, grad_weights, grad_biases, X[rows],
-                                             onehot[rows], batch_noise, self.activation)
+                    rows = order[start : start + batch_size]
+                    batch_noise = noise[start : start + batch_size] if noise is not None else None
+                    loss = _forward_backward(
+                        weights,
+                        biases,
+                        grad_weights,
+                        grad_biases,
+                        X[rows],
+                        onehot[rows],
+                        batch_noise,
+                        self.activation,
+                    )
                     total += loss * rows.shape[0]
                     step += 1
                     first_moment *= beta1
@@ -442,8 +462,11 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if checkpoint is None:
             return self.coefs_, self.intercepts_
-        if isinstance(checkpoint, bool) or not isinstance(checkpoint, numbers.Integral) \
-                or int(checkpoint) not in self._snapshots:
+        if (
+            isinstance(checkpoint, bool)
+            or not isinstance(checkpoint, numbers.Integral)
+            or int(checkpoint) not in self._snapshots
+        ):
             raise ValueError(
                 f"checkpoint must be one of the stored epochs {self.checkpoint_epochs_.tolist()} "
                 f"or None; got {checkpoint!r}."

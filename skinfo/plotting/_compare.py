@@ -43,8 +43,11 @@ def plot_estimator_comparison(result, path=None):
     """
     from matplotlib.figure import Figure
 
-    records = ResultTable(result, ("n_features", "noise_std", "case", "estimator", "n_samples", "abs_error"),
-                          "plot_estimator_comparison").records
+    records = ResultTable(
+        result,
+        ("n_features", "noise_std", "case", "estimator", "n_samples", "abs_error"),
+        "plot_estimator_comparison",
+    ).records
     dims = sorted({r["n_features"] for r in records})
     noise_stds = sorted({r["noise_std"] for r in records})
     fig = Figure(figsize=(3.6 * len(noise_stds), 2.9 * len(dims)))
@@ -54,20 +57,35 @@ def plot_estimator_comparison(result, path=None):
             ax = axes[row, col]
             for case in _STYLES:
                 for estimator in _COLOURS:
-                    rows = [r for r in records if r["n_features"] == d and r["noise_std"] == noise_std
-                            and r["case"] == case and r["estimator"] == estimator]
+                    rows = [
+                        r
+                        for r in records
+                        if r["n_features"] == d
+                        and r["noise_std"] == noise_std
+                        and r["case"] == case
+                        and r["estimator"] == estimator
+                    ]
                     if not rows:
                         continue
                     sizes = sorted({r["n_samples"] for r in rows})
                     err = [np.mean([r["abs_error"] for r in rows if r["n_samples"] == n]) for n in sizes]
                     label = f"{_LABELS[estimator]}, {case}" if row == 0 and col == 0 else None
-                    ax.plot(sizes, err, _STYLES[case], marker="o", ms=3, color=_COLOURS[estimator],
-                            label=label)
+                    ax.plot(
+                        sizes, err, _STYLES[case], marker="o", ms=3, color=_COLOURS[estimator], label=label
+                    )
                     if estimator == "sp":
-                        se = [np.mean([r.get("standard_error") or 0.0 for r in rows if r["n_samples"] == n])
-                              for n in sizes]
-                        ax.fill_between(sizes, np.maximum(np.subtract(err, se), 1e-4), np.add(err, se),
-                                        color=_COLOURS[estimator], alpha=0.15, lw=0)
+                        se = [
+                            np.mean([r.get("standard_error") or 0.0 for r in rows if r["n_samples"] == n])
+                            for n in sizes
+                        ]
+                        ax.fill_between(
+                            sizes,
+                            np.maximum(np.subtract(err, se), 1e-4),
+                            np.add(err, se),
+                            color=_COLOURS[estimator],
+                            alpha=0.15,
+                            lw=0,
+                        )
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(f"d = {d}, noise_std = {noise_std:g}", fontsize=9)
@@ -76,8 +94,7 @@ def plot_estimator_comparison(result, path=None):
             if col == 0:
                 ax.set_ylabel("|error| (nats)")
             ax.grid(True, which="major", alpha=0.3)
-    fig.legend(loc="lower center", ncol=3,
-               fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     if path is not None:
         fig.savefig(path, dpi=120)

@@ -84,13 +84,26 @@ def plot_information_plane(result, *, layers=None, error_bars=False, ax=None):
         mi_y, se_y, corrected_y = table.information(rows, "mi_y")
         corrected = corrected or corrected_x or corrected_y
         if error_bars and (se_x is not None or se_y is not None):
-            ax.errorbar(mi_x, mi_y, xerr=None if se_x is None else 2 * se_x,
-                        yerr=None if se_y is None else 2 * se_y, fmt="none", ecolor=f"C{k % 10}",
-                        elinewidth=0.8, alpha=0.6, zorder=1)
+            ax.errorbar(
+                mi_x,
+                mi_y,
+                xerr=None if se_x is None else 2 * se_x,
+                yerr=None if se_y is None else 2 * se_y,
+                fmt="none",
+                ecolor=f"C{k % 10}",
+                elinewidth=0.8,
+                alpha=0.6,
+                zorder=1,
+            )
         ax.plot(mi_x, mi_y, color="grey", lw=0.8, zorder=1)
         scatter = ax.scatter(mi_x, mi_y, c=ep, cmap=cmap, norm=norm, s=18, zorder=2)
-        ax.annotate(layer_label(layer, labels), (mi_x[-1], mi_y[-1]), textcoords="offset points",
-                    xytext=(4, -10), fontsize=8)
+        ax.annotate(
+            layer_label(layer, labels),
+            (mi_x[-1], mi_y[-1]),
+            textcoords="offset points",
+            xytext=(4, -10),
+            fontsize=8,
+        )
     if scatter is not None:
         fig.colorbar(scatter, ax=ax, label="epoch")
     suffix = " (bias-corrected)" if corrected else ""
@@ -161,8 +174,9 @@ def plot_layer_curves(result, *, layers=None, panels=("mi_x", "binned_entropy"),
     table = ResultTable(result, (x, "layer"), "plot_layer_curves")
     available = [p for p in panels if table.has(p) and p != x]
     if not available:
-        raise ValueError(f"the result has none of the columns {list(panels)!r}; its columns are "
-                         f"{table.columns()!r}.")
+        raise ValueError(
+            f"the result has none of the columns {list(panels)!r}; its columns are {table.columns()!r}."
+        )
     chosen, labels = split_layers(layers)
     fig = _new_figure(5.0 * len(available), 4.0)
     axes = fig.subplots(1, len(available), squeeze=False)[0]
@@ -211,8 +225,10 @@ def _snapshot_layers(result, epochs):
     """``{layer: activations}`` of the first epoch: lists are 1-based layers, dicts keep their labels."""
     snapshots = getattr(result, "snapshots", None)
     if not snapshots:
-        raise ValueError("result has no activation snapshots to plot (run_info_plane keeps some; "
-                         "InfoPlaneRecorder keeps them with snapshot_epochs=...).")
+        raise ValueError(
+            "result has no activation snapshots to plot (run_info_plane keeps some; "
+            "InfoPlaneRecorder keeps them with snapshot_epochs=...)."
+        )
     epochs = sorted(snapshots) if epochs is None else list(epochs)
     missing = [e for e in epochs if e not in snapshots]
     if missing:

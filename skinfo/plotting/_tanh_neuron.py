@@ -50,8 +50,15 @@ def plot_tanh_neuron(result, *, ax=None):
     if table.has("mi_exact"):
         ax.plot(w, table.values(rows, "mi_exact"), color="black", lw=1.5, label="exact (quadrature)")
     if table.has("mi_sp_se"):
-        ax.errorbar(w, sp, yerr=2 * table.values(rows, "mi_sp_se"), fmt="o", ms=3, color="C0",
-                    label="SP estimate (±2 SE)")
+        ax.errorbar(
+            w,
+            sp,
+            yerr=2 * table.values(rows, "mi_sp_se"),
+            fmt="o",
+            ms=3,
+            color="C0",
+            label="SP estimate (±2 SE)",
+        )
     else:
         ax.plot(w, sp, "o", ms=3, color="C0", label="SP estimate")
     if table.has("binned_entropy"):

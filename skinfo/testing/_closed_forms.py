@@ -166,8 +166,9 @@ class NoisyLinearNetworkCase:
         return self.means[:, None, :] + first_noise @ self.mixing
 
 
-def noisy_linear_network_case(n_inputs, n_features, noise_std, rng, *, input_scale=1.0, weight_scale=1.0,
-                              n_mc=2000):
+def noisy_linear_network_case(
+    n_inputs, n_features, noise_std, rng, *, input_scale=1.0, weight_scale=1.0, n_mc=2000
+):
     """Noisy linear network T1 = x W1 + Z1, T2 = T1 W2 + Z2 with I(X;T2) known.
 
     For m equiprobable inputs x, T2 | X = x is Gaussian,
@@ -223,7 +224,21 @@ def noisy_linear_network_case(n_inputs, n_features, noise_std, rng, *, input_sca
     means = inputs @ first @ mixing
     covariance = noise_std**2 * (mixing.T @ mixing + np.eye(n_features))
     whitened = np.linalg.solve(np.linalg.cholesky(covariance), means.T).T
-    truth = _estimate_noisy_mi(np.ascontiguousarray(whitened[:, None, :]), None, 1.0, n_mc, 1, "dense",
-                               int(rng.integers(2**31 - 1)), None)
-    return NoisyLinearNetworkCase(means, mixing, float(noise_std), truth.mutual_information,
-                                  truth.standard_error, gaussian_entropy(covariance))
+    truth = _estimate_noisy_mi(
+        np.ascontiguousarray(whitened[:, None, :]),
+        None,
+        1.0,
+        n_mc,
+        1,
+        "dense",
+        int(rng.integers(2**31 - 1)),
+        None,
+    )
+    return NoisyLinearNetworkCase(
+        means,
+        mixing,
+        float(noise_std),
+        truth.mutual_information,
+        truth.standard_error,
+        gaussian_entropy(covariance),
+    )

@@ -52,8 +52,10 @@ class _PreDrawnNoise:
 
     def __call__(self, module, S):
         if self.index >= len(self.calls) or self.calls[self.index][0] is not module:
-            raise RuntimeError("the model called its GaussianNoise modules in a different order than in "
-                               "the first pass; sample_replicas needs a fixed forward order.")
+            raise RuntimeError(
+                "the model called its GaussianNoise modules in a different order than in "
+                "the first pass; sample_replicas needs a fixed forward order."
+            )
         expected = self.calls[self.index][1]
         if tuple(S.shape[1:]) != expected:
             raise RuntimeError(f"GaussianNoise input changed shape from {expected} to {tuple(S.shape[1:])}.")
@@ -83,8 +85,18 @@ def _noise_calls(model, row, modules):
     return calls
 
 
-def sample_replicas(model, X, n_replicas, layers=None, *, random_state=None, generator=None,
-                    batch_size=4096, device=None, flatten=True):
+def sample_replicas(
+    model,
+    X,
+    n_replicas,
+    layers=None,
+    *,
+    random_state=None,
+    generator=None,
+    batch_size=4096,
+    device=None,
+    flatten=True,
+):
     """Run a noisy torch model ``n_replicas`` times per input; pre-noise activations per layer.
 
     The replica arrays are what :class:`skinfo.NoisyMutualInformation` takes:
@@ -154,6 +166,7 @@ def sample_replicas(model, X, n_replicas, layers=None, *, random_state=None, gen
     inputs_per_batch = max(1, batch_size // n_replicas)
 
     if generator is not None:
+
         def source(module, S):
             draw = torch.randn(S.shape, generator=generator, dtype=S.dtype, device=generator.device)
             return module.noise_std * draw

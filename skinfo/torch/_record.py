@@ -189,7 +189,7 @@ def record_activations(model, X, layers=None, *, noise=False, batch_size=1024, f
         )
     else:
         X = _as_input_tensor(X, model, device)
-        batches = (X[start:start + batch_size] for start in range(0, X.shape[0], batch_size))
+        batches = (X[start : start + batch_size] for start in range(0, X.shape[0], batch_size))
     n_rows = 0
     switch = contextlib.nullcontext() if noise else deterministic(model)
     with switch, _evaluation(model, modules) as recorder:

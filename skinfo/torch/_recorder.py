@@ -138,7 +138,7 @@ class InfoPlaneRecorder(_FunctionRecorder):
     >>> recorder.result_.epochs, recorder.result_.layers
     ([0, 2], ['T1'])
     >>> sorted(recorder.result_.records[0])[:6]
-    ['binned_entropy', 'cosine_gap', 'epoch', 'layer', 'mi_x', 'mi_x_se']
+    ['binned_entropy', 'cosine_gap', 'epoch', 'layer', 'mi_x', 'mi_x_bias']
     """
 
     def __init__(

@@ -57,4 +57,3 @@ def numba_threads(n_jobs=None):
             yield
     finally:
         numba.set_num_threads(previous)
-

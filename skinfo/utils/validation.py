@@ -111,9 +111,7 @@ def check_activations(X, name="S", *, ndims=(2,), min_rows=1, dtype=np.float64):
         }
         expected = " or ".join(f"{d}-D {shapes.get(d, '')}".strip() for d in ndims)
         hint = " Reshape a single feature with X.reshape(-1, 1)." if array.ndim == 1 and 2 in ndims else ""
-        raise ValueError(
-            f"{name} must be a {expected} array; got an array of shape {array.shape}.{hint}"
-        )
+        raise ValueError(f"{name} must be a {expected} array; got an array of shape {array.shape}.{hint}")
     if array.ndim == 3 and 0 in array.shape[1:]:
         raise ValueError(f"{name} is empty (shape {array.shape}); every axis needs length >= 1.")
     # check_array gives scikit-learn's messages for dtype, emptiness and NaN/inf;
