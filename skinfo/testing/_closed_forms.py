@@ -214,7 +214,7 @@ def noisy_linear_network_case(
     >>> bool(0.0 < case.mutual_information <= np.log(32))
     True
     """
-    from ..mutual_info._noisy import _estimate_noisy_mi
+    from ..mutual_info import noisy_mutual_information
 
     if noise_std <= 0:
         raise ValueError(f"noise_std must be positive; got {noise_std!r}.")
@@ -224,15 +224,8 @@ def noisy_linear_network_case(
     means = inputs @ first @ mixing
     covariance = noise_std**2 * (mixing.T @ mixing + np.eye(n_features))
     whitened = np.linalg.solve(np.linalg.cholesky(covariance), means.T).T
-    truth = _estimate_noisy_mi(
-        np.ascontiguousarray(whitened[:, None, :]),
-        None,
-        1.0,
-        n_mc,
-        1,
-        "dense",
-        int(rng.integers(2**31 - 1)),
-        None,
+    truth = noisy_mutual_information(
+        whitened, noise_std=1.0, n_mc=n_mc, method="dense", random_state=int(rng.integers(2**31 - 1))
     )
     return NoisyLinearNetworkCase(
         means,
