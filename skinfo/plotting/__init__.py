@@ -11,30 +11,30 @@ raises a ``ValueError`` naming it.
 Columns (information in nats), with the name :func:`skinfo.parallel.estimate_many`
 writes for the same quantity:
 
-==================  ==========================  ==================================================
-column              estimate_many name          meaning
-==================  ==========================  ==================================================
-``epoch``           key name ``"epoch"``        training epochs done (int >= 0; 0 is untrained)
-``layer``           key name ``"layer"``        layer: int (1-based, drawn "T<l>") or str label
-``width``           --                          number of units d of the layer
-``mi_x``            ``mutual_information``      plug-in I(X;T) by sample propagation
-``mi_x_se``         ``standard_error``          standard error of ``mi_x`` (of the corrected
-                                                value when ``mi_x_bias`` exists)
-``mi_x_bias``       ``bias``                    estimated replica bias; plots draw
-                                                ``mi_x - mi_x_bias``
-``mi_x_mc_se``      ``mc_standard_error``       Monte Carlo part of the standard error
-``mi_y``            ``label_information``       I(Y;T)
-``mi_y_se``         ``label_standard_error``    its standard error
-``mi_y_bias``       ``label_bias``              replica bias of ``mi_y``
-``mi_y_mc_se``      ``label_mc_standard_error`` Monte Carlo part of ``mi_y_se``
-``binned_entropy``  --                          H(Bin T) of the noise-free activations
-``silhouette``      --                          silhouette of the noise-free activations by label
-``cosine_gap``      --                          within- minus between-class mean cosine similarity
-``w``               key name ``"w"``            weight of the single tanh neuron
-``mi_sp``           ``mutual_information``      SP estimate of the tanh neuron's I(X;T)
-``mi_sp_se``        ``standard_error``          its standard error
-``mi_exact``        --                          quadrature value of the tanh neuron's I(X;T)
-==================  ==========================  ==================================================
+==================  ===========================  ==================================================
+column              estimate_many name           meaning
+==================  ===========================  ==================================================
+``epoch``           key name ``"epoch"``         training epochs done (int >= 0; 0 is untrained)
+``layer``           key name ``"layer"``         layer: int (1-based, drawn "T<l>") or str label
+``width``           --                           number of units d of the layer
+``mi_x``            ``mutual_information``       plug-in I(X;T) by sample propagation
+``mi_x_se``         ``standard_error``           standard error of ``mi_x`` (of the corrected
+                                                  value when ``mi_x_bias`` exists)
+``mi_x_bias``       ``bias``                     estimated replica bias; plots draw
+                                                  ``mi_x - mi_x_bias``
+``mi_x_mc_se``      ``mc_standard_error``        Monte Carlo part of the standard error
+``mi_y``            ``label_information``        I(Y;T)
+``mi_y_se``         ``label_standard_error``     its standard error
+``mi_y_bias``       ``label_bias``               replica bias of ``mi_y``
+``mi_y_mc_se``      ``label_mc_standard_error``  Monte Carlo part of ``mi_y_se``
+``binned_entropy``  --                           H(Bin T) of the noise-free activations
+``silhouette``      --                           silhouette of the noise-free activations by label
+``cosine_gap``      --                           within- minus between-class mean cosine similarity
+``w``               key name ``"w"``             weight of the single tanh neuron
+``mi_sp``           ``mutual_information``       SP estimate of the tanh neuron's I(X;T)
+``mi_sp_se``        ``standard_error``           its standard error
+``mi_exact``        --                           quadrature value of the tanh neuron's I(X;T)
+==================  ===========================  ==================================================
 
 Bands and error bars are +-2 standard errors. Epoch axes are logarithmic;
 when epoch 0 is present they are symmetric-log (linear below 1) so epoch 0
