@@ -130,18 +130,16 @@ def test_replica_convergence_sizes_and_columns(rng):
     y = np.arange(48) % 3
     result = replica_convergence(S, y, noise_std=0.1, random_state=0)
     assert result.column("n_replicas") == [2, 4, 8, 16]
-    frame = result.to_frame()
-    assert np.allclose(frame["corrected"], frame["mutual_information"] - frame["bias"])
-    assert np.all(frame["standard_error"] >= frame["mc_standard_error"])
+    col = {key: result.column(key) for key in result.columns}
+    assert np.allclose(col["corrected"], np.subtract(col["mutual_information"], col["bias"]))
+    assert np.all(np.asarray(col["standard_error"]) >= np.asarray(col["mc_standard_error"]))
     # The converged flag is exactly its documented rule.
     for prefix, key in (("", "mutual_information"), ("label_", "label_information")):
-        assert frame[prefix + "converged"].iloc[0] is None
-        for k in range(1, len(frame)):
-            moved = abs(frame[key].iloc[k] - frame[key].iloc[k - 1])
-            combined = math.hypot(
-                frame[prefix + "standard_error"].iloc[k], frame[prefix + "standard_error"].iloc[k - 1]
-            )
-            assert frame[prefix + "converged"].iloc[k] == (moved <= max(combined, CONVERGENCE_TOL))
+        assert col[prefix + "converged"][0] is None
+        for k in range(1, len(result)):
+            moved = abs(col[key][k] - col[key][k - 1])
+            combined = math.hypot(col[prefix + "standard_error"][k], col[prefix + "standard_error"][k - 1])
+            assert col[prefix + "converged"][k] == (moved <= max(combined, CONVERGENCE_TOL))
     # Its full-size row is the estimator's own pipeline on the shuffled replicas.
     assert replica_convergence(S, y, noise_std=0.1, random_state=0) == result
 
