@@ -412,3 +412,17 @@ def _csv_value(value):
         return _quote(value)
     # repr keeps every float digit (and writes nan, inf, -inf), so read_csv round-trips exactly.
     return repr(value) if isinstance(value, float) else str(value)
+
+
+class CheckpointAccessors:
+    """``epochs`` and ``layers`` of a result whose records carry those columns."""
+
+    @property
+    def epochs(self):
+        """Sorted checkpoint epochs."""
+        return sorted({r["epoch"] for r in self.records})
+
+    @property
+    def layers(self):
+        """Sorted hidden-layer indices (1-based)."""
+        return sorted({r["layer"] for r in self.records})

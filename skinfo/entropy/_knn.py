@@ -20,6 +20,7 @@ from ..utils._threads import effective_n_jobs
 from ..utils.validation import check_activations, check_positive_int, power_of_two_scale
 
 __all__ = [
+    "KNN_CONSTRAINTS",
     "KLEntropy",
     "KLEntropyResult",
     "check_neighbour_order",
@@ -32,13 +33,13 @@ __all__ = [
 # feature_selection._mutual_info): far below any real distance in float64 data.
 _JITTER_SCALE = 1e-10
 
-_KNN_CONSTRAINTS = {
+KNN_CONSTRAINTS = {
     "k": [Interval(Integral, 1, None, closed="left")],
     "base": [None, Interval(Real, 1, None, closed="neither")],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
 }
-_KL_CONSTRAINTS = {**_KNN_CONSTRAINTS, "metric": [StrOptions({"euclidean", "chebyshev"})]}
+_KL_CONSTRAINTS = {**KNN_CONSTRAINTS, "metric": [StrOptions({"euclidean", "chebyshev"})]}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from .._results import ExperimentResult
+from .._results import CheckpointAccessors, ExperimentResult
 from ..cluster import cosine_similarity_summary, linear_cka, silhouette_score
 from ..mutual_info import NoisyMutualInformation, binned_entropy
 from ..networks import log_spaced_epochs
@@ -91,7 +91,7 @@ def _import_torch():
     return torch
 
 
-class CNNResult(ExperimentResult):
+class CNNResult(CheckpointAccessors, ExperimentResult):
     """Result of :func:`run_cnn`: tidy records plus class-labelled representations.
 
     Records have one row per (noise level, checkpoint epoch, hidden layer)
@@ -142,16 +142,6 @@ class CNNResult(ExperimentResult):
         super().__init__(name, records, params)
         self.snapshots = {} if snapshots is None else dict(snapshots)
         self.labels = labels
-
-    @property
-    def epochs(self):
-        """Sorted checkpoint epochs."""
-        return sorted({r["epoch"] for r in self.records})
-
-    @property
-    def layers(self):
-        """Sorted hidden-layer indices (1-based)."""
-        return sorted({r["layer"] for r in self.records})
 
     @property
     def noise_stds(self):

@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
 from .._mixture import MIXTURE_METHODS
-from .._results import ExperimentResult
+from .._results import CheckpointAccessors, ExperimentResult
 from ..cluster import cosine_similarity_summary, silhouette_score
 from ..datasets import load_szt
 from ..mutual_info import NoisyMutualInformation, binned_entropy
@@ -52,7 +52,7 @@ def _layer_scores(T, y, n_bins=30, value_range=(-1.0, 1.0)):
     }
 
 
-class InfoPlaneResult(ExperimentResult):
+class InfoPlaneResult(CheckpointAccessors, ExperimentResult):
     """Result of :func:`run_info_plane`: tidy records plus activation snapshots.
 
     Records have one row per (checkpoint epoch, layer) with columns
@@ -123,16 +123,6 @@ class InfoPlaneResult(ExperimentResult):
         self.model = model
         self.train_indices = train_indices
         self.test_indices = test_indices
-
-    @property
-    def epochs(self):
-        """Sorted checkpoint epochs."""
-        return sorted({r["epoch"] for r in self.records})
-
-    @property
-    def layers(self):
-        """Sorted hidden-layer indices (1-based)."""
-        return sorted({r["layer"] for r in self.records})
 
     def series(self, layer, key):
         """One column for one layer, ordered by epoch.

@@ -8,19 +8,12 @@ from scipy.special import digamma
 from sklearn.utils import check_random_state
 
 from ..base import InformationEstimator, InformationResult, to_base
-from ..entropy._knn import check_neighbour_order, jitter_ties
-from ..utils._sklearn_shim import Integral, Interval, Real, validate_params
+from ..entropy._knn import KNN_CONSTRAINTS, check_neighbour_order, jitter_ties
+from ..utils._sklearn_shim import validate_params
 from ..utils._threads import effective_n_jobs
 from ..utils.validation import check_activations
 
 __all__ = ["KSGMutualInformation", "KSGResult", "ksg_mutual_information"]
-
-_KNN_CONSTRAINTS = {
-    "k": [Interval(Integral, 1, None, closed="left")],
-    "base": [None, Interval(Real, 1, None, closed="neither")],
-    "random_state": ["random_state"],
-    "n_jobs": [Integral, None],
-}
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,7 @@ def _check_pair(X, Y):
 
 
 @validate_params(
-    {"X": ["array-like"], "Y": ["array-like"], **_KNN_CONSTRAINTS},
+    {"X": ["array-like"], "Y": ["array-like"], **KNN_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
 def ksg_mutual_information(X, Y, *, k=3, base=None, random_state=None, n_jobs=None):
@@ -186,7 +179,7 @@ class KSGMutualInformation(InformationEstimator):
     True
     """
 
-    _parameter_constraints = dict(_KNN_CONSTRAINTS)
+    _parameter_constraints = dict(KNN_CONSTRAINTS)
     _labels = "block"
     _result = KSGResult
     _score_field = "mutual_information"
