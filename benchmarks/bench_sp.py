@@ -27,7 +27,7 @@ from sklearn.neighbors import KernelDensity
 from skinfo import NoisyMutualInformation, SPEntropy
 from skinfo._kernels._common import lane_sum, range_max, sq_dist_into
 from skinfo._kernels._fastexp import exp_nonpositive
-from skinfo._kernels._jit import parallel_jit
+from skinfo._kernels._jit import jit, parallel_jit
 from skinfo._mixture import Groups, mixture_log_sum_exp
 from skinfo.entropy import gaussian_noise_entropy
 
@@ -54,13 +54,25 @@ def numpy_sp_entropy(S, noise_std, n_mc, rng, block=1024):
     return gaussian_noise_entropy(d, noise_std) + math.log(n) - total / (n * n_mc)
 
 
+@jit
+def _exp_row(values, shift):
+    # As the kernels do it: exponentials of a 1024-value tile into an
+    # L1-resident buffer, then a lane sum (a serial function: inside a prange
+    # body the loop loses vectorisation).
+    buf = np.empty(1024)
+    total = 0.0
+    for start in range(0, values.shape[0], 1024):
+        width = min(values.shape[0], start + 1024) - start
+        for j in range(width):
+            buf[j] = exp_nonpositive(values[start + j] - shift)
+        total += lane_sum(buf, 0, width)
+    return total
+
+
 @parallel_jit
 def _exp_stream(values, reps, out):
     for r in numba.prange(reps):
-        s = 0.0
-        for j in range(values.shape[0]):
-            s += exp_nonpositive(values[j] - 0.001 * r)
-        out[r] = s
+        out[r] = _exp_row(values, 0.001 * r)
 
 
 def floor_seconds(n_queries, n_centres, n_features):

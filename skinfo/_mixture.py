@@ -97,6 +97,10 @@ _LINK_CHUNK_ENTRIES = 1 << 22
 # rounding of the BLAS expansion (~d * eps).
 _LINK_REL_SLACK = 1e-9
 _MAX_SHIFT = 700.0
+# The dense kernels scale each query's terms by its own-centre term (one pass,
+# no running maximum) while ||z||^2 / 2b^2 stays below this, so that no sum
+# of up to e^100 terms can overflow; beyond it they keep a running maximum.
+_DENSE_MAX_SHIFT = 600.0
 # Radius of the blocks cut from tree-ordered centres, in noise stds: larger
 # blocks shrink the graph but loosen the block bound (the truncation stays
 # exact either way); 5-8 was fastest in benchmarks/bench_sp.py.
@@ -288,7 +292,17 @@ def _plan_pruned(centres, query_centre, bounds, method, reach):
     return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
 
 
-def _dense(queries, centres, noise_std, groups):
+def _dense_shift(noise_sq, noise_std):
+    """Own-centre exponents as fixed shifts for the dense kernels, or an empty
+    array (running maximum) when some draw's exponent leaves their range."""
+    if noise_sq is None or noise_sq.shape[0] == 0:
+        return np.empty(0)
+    if np.max(noise_sq) / (2.0 * noise_std**2) > _DENSE_MAX_SHIFT:
+        return np.empty(0)
+    return -noise_sq / (2.0 * noise_std**2)
+
+
+def _dense(queries, centres, noise_std, groups, noise_sq=None):
     inv_two_var = 0.5 / noise_std**2
     # Translation leaves distances unchanged and keeps the BLAS expansion
     # ||t||^2 + ||c||^2 - 2 t.c accurate.
@@ -298,11 +312,14 @@ def _dense(queries, centres, noise_std, groups):
     centres_t = np.ascontiguousarray(centres.T)
     out = np.empty((queries.shape[0], 3))
     ranges = groups.ranges()
+    own_shift = _dense_shift(noise_sq, noise_std)
     if centres.shape[1] >= _GEMM_MIN_FEATURES:
         centre_sq = np.einsum("ij,ij->i", centres, centres)
-        mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, *ranges, out)
+        mixture_lse_gemm(
+            queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, own_shift, *ranges, out
+        )
     else:
-        mixture_lse_direct(queries, centres_t, inv_two_var, *ranges, out)
+        mixture_lse_direct(queries, centres_t, inv_two_var, own_shift, *ranges, out)
     return out
 
 
@@ -349,6 +366,10 @@ def mixture_log_sum_exp(
     n_centres, n_features = centres.shape
     with numba_threads(n_jobs):
         graph = None
+        noise_sq = None
+        if query_centre is not None:
+            noise_sq = np.empty(queries.shape[0])
+            own_sq_dist(queries, centres, query_centre, noise_sq)
         path = method
         if method == "auto":
             path = "tree" if n_features <= _TREE_MAX_FEATURES else "pruned"
@@ -361,8 +382,6 @@ def mixture_log_sum_exp(
             ):
                 path = "dense"
         if path in ("tree", "pruned") and query_centre is not None:
-            noise_sq = np.empty(queries.shape[0])
-            own_sq_dist(queries, centres, query_centre, noise_sq)
             reach = _reach(noise_sq, n_centres, noise_std, method)
             max_fill = _TREE_MAX_FILL if path == "tree" else _PRUNED_MAX_FILL
             if reach is not None and method == "auto" and _mostly_reached(centres, reach, max_fill):
@@ -387,7 +406,7 @@ def mixture_log_sum_exp(
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
                 graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
-            return _dense(queries, centres, noise_std, groups), "dense"
+            return _dense(queries, centres, noise_std, groups, noise_sq), "dense"
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
         own_term = -noise_sq * inv_two_var

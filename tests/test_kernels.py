@@ -4,12 +4,14 @@ Also run uncompiled (``tox -e nojit``: NUMBA_DISABLE_JIT=1), so keep sizes small
 """
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from numba import config
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
-from skinfo._kernels._fastexp import exp_nonpositive
+from skinfo._kernels._fastexp import exp_nonpositive, fma
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
     centre_tiles,
@@ -26,6 +28,11 @@ from skinfo._kernels._mixture import (
 def _exp_array(x, out):
     for i in range(x.shape[0]):
         out[i] = exp_nonpositive(x[i])
+
+
+@jit
+def _fma_compiled(a, b, c):
+    return fma(a, b, c)
 
 
 def test_fast_exp_relative_error(rng):
@@ -75,12 +82,43 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     queries, centres, *ranges = _case(rng, n_queries, n_centres, n_features, scale)
     ref = _reference(queries, centres, 0.5, *ranges)
     out = np.empty((n_queries, 3))
-    mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, *ranges, out)
+    running_max = np.empty(0)
+    mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, running_max, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
     centres_t = np.ascontiguousarray(centres.T)
-    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, 0.5, *ranges, out)
+    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, 0.5, running_max, *ranges, out)
     # The BLAS expansion loses ~eps * ||t||^2 * inv_two_var absolutely.
+    atol = 1e-12 * (1 + scale**2 * n_features)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
+
+
+@given(
+    seed=st.integers(0, 2**31),
+    n_queries=st.integers(1, 70),
+    n_centres=st.integers(1, 40),
+    n_features=st.integers(1, 6),
+    noise=st.sampled_from([0.05, 0.5, 3.0]),
+    scale=st.sampled_from([0.1, 1.0, 30.0]),
+)
+def test_dense_kernels_with_fixed_shift_match_reference(seed, n_queries, n_centres, n_features, noise, scale):
+    """Monte Carlo queries ``t = c_i + z`` scaled by their own-centre term (no
+    running maximum) equal SciPy's logsumexp over every range, including
+    ranges without the own centre that lie far below it (the underflow
+    fallback) and shifts near the kernels' limit."""
+    rng = np.random.default_rng(seed)
+    _, centres, *ranges = _case(rng, n_queries, n_centres, n_features, scale)
+    own = rng.integers(0, n_centres, size=n_queries)
+    queries = centres[own] + noise * rng.normal(size=(n_queries, n_features))
+    inv_two_var = 0.5
+    ref = _reference(queries, centres, inv_two_var, *ranges)
+    shift = -np.sum((queries - centres[own]) ** 2, axis=1) * inv_two_var
+    out = np.empty((n_queries, 3))
+    centres_t = np.ascontiguousarray(centres.T)
+    mixture_lse_direct(queries, centres_t, inv_two_var, shift, *ranges, out)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
+    centre_sq = np.sum(centres**2, axis=1)
+    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, shift, *ranges, out)
     atol = 1e-12 * (1 + scale**2 * n_features)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
 
@@ -153,3 +191,17 @@ def test_greedy_blocks_cover_points_within_radius(seed, n_points, radius):
         assert np.all(np.sum((points[lo:hi] - points[lo]) ** 2, axis=1) <= radius**2)
         if hi < n_points:  # a block ends only where the next point is too far
             assert np.sum((points[hi] - points[lo]) ** 2) > radius**2
+
+
+@pytest.mark.skipif(config.DISABLE_JIT, reason="the uncompiled twin rounds twice")
+@given(
+    a=st.floats(-1e6, 1e6, allow_nan=False),
+    b=st.floats(-1e6, 1e6, allow_nan=False),
+    c=st.floats(-1e12, 1e12, allow_nan=False),
+)
+def test_fma_rounds_once(a, b, c):
+    """The compiled fma is the exactly rounded a * b + c (rational reference)."""
+    from fractions import Fraction
+
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    assert _fma_compiled(a, b, c) == float(exact)

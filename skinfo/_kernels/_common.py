@@ -7,9 +7,10 @@ taken, and results never depend on the thread count.
 
 import numpy as np
 
+from ._fastexp import fma
 from ._jit import jit
 
-__all__ = ["lane_sum", "range_max", "sq_dist_into", "sq_dist_rows"]
+__all__ = ["lane_sum", "range_max", "range_min", "sq_dist_into", "sq_dist_rows"]
 
 
 @jit(inline="always")
@@ -82,42 +83,97 @@ def range_max(values, lo, hi):
 
 
 @jit(inline="always")
+def range_min(values, lo, hi):
+    """Smallest of ``values[lo:hi]`` (``inf`` for an empty range); see :func:`range_max`."""
+    a0 = np.inf
+    a1 = np.inf
+    a2 = np.inf
+    a3 = np.inf
+    a4 = np.inf
+    a5 = np.inf
+    a6 = np.inf
+    a7 = np.inf
+    i = lo
+    while i + 8 <= hi:
+        a0 = min(a0, values[i])
+        a1 = min(a1, values[i + 1])
+        a2 = min(a2, values[i + 2])
+        a3 = min(a3, values[i + 3])
+        a4 = min(a4, values[i + 4])
+        a5 = min(a5, values[i + 5])
+        a6 = min(a6, values[i + 6])
+        a7 = min(a7, values[i + 7])
+        i += 8
+    m = min(min(min(a0, a1), min(a2, a3)), min(min(a4, a5), min(a6, a7)))
+    while i < hi:
+        m = min(m, values[i])
+        i += 1
+    return m
+
+
+@jit(inline="always")
 def sq_dist_into(out, point, points_t, start, width):
     """``out[j] = ||point - points_t[:, start + j]||^2`` for ``j < width``.
 
     ``points_t`` is transposed (features x points) so the inner loop runs over
-    contiguous points and vectorises.
+    contiguous points and vectorises.  Features are taken up to four per pass
+    over ``out`` (a quarter of the loads and stores), the first pass writing
+    rather than adding, and every square is accumulated with :func:`fma`.
     """
-    for j in range(width):
-        out[j] = 0.0
     n_features = points_t.shape[0]
     k = 0
-    # Four features per pass over ``out`` (a quarter of the loads and stores);
-    # the slices make the loop index provably non-negative, since indexing
+    # The slices make the loop index provably non-negative: indexing
     # points_t[k, start + j] keeps a wraparound check that blocks SIMD.
-    while k + 4 <= n_features:
-        p0 = point[k]
-        p1 = point[k + 1]
-        p2 = point[k + 2]
-        p3 = point[k + 3]
-        r0 = points_t[k, start : start + width]
-        r1 = points_t[k + 1, start : start + width]
-        r2 = points_t[k + 2, start : start + width]
-        r3 = points_t[k + 3, start : start + width]
-        for j in range(width):
-            e0 = p0 - r0[j]
-            e1 = p1 - r1[j]
-            e2 = p2 - r2[j]
-            e3 = p3 - r3[j]
-            out[j] += (e0 * e0 + e1 * e1) + (e2 * e2 + e3 * e3)
-        k += 4
     while k < n_features:
-        pk = point[k]
-        row = points_t[k, start : start + width]
-        for j in range(width):
-            diff = pk - row[j]
-            out[j] += diff * diff
-        k += 1
+        take = min(4, n_features - k)
+        first = k == 0
+        if take == 4:
+            p0 = point[k]
+            p1 = point[k + 1]
+            p2 = point[k + 2]
+            p3 = point[k + 3]
+            r0 = points_t[k, start : start + width]
+            r1 = points_t[k + 1, start : start + width]
+            r2 = points_t[k + 2, start : start + width]
+            r3 = points_t[k + 3, start : start + width]
+            for j in range(width):
+                e0 = p0 - r0[j]
+                e1 = p1 - r1[j]
+                e2 = p2 - r2[j]
+                e3 = p3 - r3[j]
+                acc = 0.0 if first else out[j]
+                out[j] = fma(e3, e3, fma(e2, e2, fma(e1, e1, fma(e0, e0, acc))))
+        elif take == 3:
+            p0 = point[k]
+            p1 = point[k + 1]
+            p2 = point[k + 2]
+            r0 = points_t[k, start : start + width]
+            r1 = points_t[k + 1, start : start + width]
+            r2 = points_t[k + 2, start : start + width]
+            for j in range(width):
+                e0 = p0 - r0[j]
+                e1 = p1 - r1[j]
+                e2 = p2 - r2[j]
+                acc = 0.0 if first else out[j]
+                out[j] = fma(e2, e2, fma(e1, e1, fma(e0, e0, acc)))
+        elif take == 2:
+            p0 = point[k]
+            p1 = point[k + 1]
+            r0 = points_t[k, start : start + width]
+            r1 = points_t[k + 1, start : start + width]
+            for j in range(width):
+                e0 = p0 - r0[j]
+                e1 = p1 - r1[j]
+                acc = 0.0 if first else out[j]
+                out[j] = fma(e1, e1, fma(e0, e0, acc))
+        else:
+            p0 = point[k]
+            r0 = points_t[k, start : start + width]
+            for j in range(width):
+                e0 = p0 - r0[j]
+                acc = 0.0 if first else out[j]
+                out[j] = fma(e0, e0, acc)
+        k += take
 
 
 @jit(inline="always")

@@ -19,8 +19,8 @@ import math
 import numpy as np
 from numba import prange
 
-from ._common import lane_sum, range_max, sq_dist_into, sq_dist_rows
-from ._fastexp import exp_nonpositive
+from ._common import lane_sum, range_min, sq_dist_into, sq_dist_rows
+from ._fastexp import exp_nonpositive, fma
 from ._jit import jit, parallel_jit
 
 __all__ = [
@@ -40,6 +40,10 @@ __all__ = [
 # Below this gap to the overall maximum a sub-range's terms could underflow
 # when scaled by the overall maximum; such sub-ranges are recomputed alone.
 _UNDERFLOW_GAP = -600.0
+# Under a fixed shift a range's sum is trusted when it is at least this: the
+# terms clamped at exp(-708) (~3e-308, see _fastexp) then add at most
+# n * 3e-28 relative.  The own centre's term (1) keeps the full sum far above.
+_MIN_FIXED_SUM = 1e-280
 # Queries per work item (the unit of parallelism, fixed by size only) and
 # centres per streamed tile: a tile of centres stays in cache while every
 # query of the work item passes over it, and one query's exponents (8 KiB)
@@ -61,13 +65,12 @@ def _lse_direct_range(query, centres_t, inv_two_var, lo, hi):
     if hi <= lo:
         return -np.inf
     buf = np.empty(_CENTRE_TILE)
-    m = -np.inf
+    nearest = np.inf
     for start in range(lo, hi, _CENTRE_TILE):
         width = min(hi, start + _CENTRE_TILE) - start
         sq_dist_into(buf, query, centres_t, start, width)
-        for j in range(width):
-            buf[j] = -buf[j] * inv_two_var
-        m = max(m, range_max(buf, 0, width))
+        nearest = min(nearest, range_min(buf, 0, width))
+    m = -nearest * inv_two_var
     if m == -np.inf:
         return m
     total = 0.0
@@ -75,36 +78,47 @@ def _lse_direct_range(query, centres_t, inv_two_var, lo, hi):
         width = min(hi, start + _CENTRE_TILE) - start
         sq_dist_into(buf, query, centres_t, start, width)
         for j in range(width):
-            buf[j] = exp_nonpositive(-buf[j] * inv_two_var - m)
+            buf[j] = exp_nonpositive(fma(buf[j], -inv_two_var, -m))
         total += lane_sum(buf, 0, width)
     return m + math.log(total)
 
 
 @jit(inline="always")
-def _absorb_tile(buf, width, start, state, in_lo, in_hi, cls_lo, cls_hi):
-    """Fold the exponents ``buf[:width]`` of centres ``start:start + width``
-    into one query's running log-sum-exp ``state`` (online, running maximum)."""
+def _absorb_tile(buf, width, start, inv_two_var, fixed, state, in_lo, in_hi, cls_lo, cls_hi):
+    """Fold the squared distances ``buf[:width]`` to centres ``start:start +
+    width`` into one query's log-sum-exp ``state``.  ``buf`` is overwritten.
+
+    With ``fixed`` the shift ``state[_M]`` was set beforehand (the own-centre
+    exponent of a Monte Carlo query, see :func:`mixture_lse_direct`) and the
+    tile needs no maximum; otherwise the shift is the running maximum
+    (online log-sum-exp).  The exponent ``-sq * inv_two_var`` is never
+    stored: maxima come from the smallest distances, and one :func:`fma`
+    forms each shifted exponent.
+    """
     o_in_lo = max(start, in_lo) - start
     o_in_hi = min(start + width, in_hi) - start
     o_cls_lo = max(start, cls_lo) - start
     o_cls_hi = min(start + width, cls_hi) - start
-    if o_in_hi > o_in_lo:
-        state[_M_IN] = max(state[_M_IN], range_max(buf, o_in_lo, o_in_hi))
-    if o_cls_hi > o_cls_lo:
-        state[_M_CLS] = max(state[_M_CLS], range_max(buf, o_cls_lo, o_cls_hi))
-    tile_max = range_max(buf, 0, width)
-    if tile_max > state[_M]:
-        # A new maximum: rescale the sums so every exponent stays <= 0.
-        rescale = math.exp(state[_M] - tile_max)
-        state[_S_ALL] *= rescale
-        state[_S_IN] *= rescale
-        state[_S_CLS] *= rescale
-        state[_M] = tile_max
+    if not fixed:
+        if o_in_hi > o_in_lo:
+            state[_M_IN] = max(state[_M_IN], -range_min(buf, o_in_lo, o_in_hi) * inv_two_var)
+        if o_cls_hi > o_cls_lo:
+            state[_M_CLS] = max(state[_M_CLS], -range_min(buf, o_cls_lo, o_cls_hi) * inv_two_var)
+        tile_max = -range_min(buf, 0, width) * inv_two_var
+        if tile_max > state[_M]:
+            # A new maximum: rescale the sums so every exponent stays <= 0.
+            rescale = math.exp(state[_M] - tile_max)
+            state[_S_ALL] *= rescale
+            state[_S_IN] *= rescale
+            state[_S_CLS] *= rescale
+            state[_M] = tile_max
     m = state[_M]
     if m == -np.inf:
         return
+    neg_inv = -inv_two_var
+    neg_m = -m
     for j in range(width):
-        buf[j] = exp_nonpositive(buf[j] - m)
+        buf[j] = exp_nonpositive(fma(buf[j], neg_inv, neg_m))
     state[_S_ALL] += lane_sum(buf, 0, width)
     if o_in_hi > o_in_lo:
         state[_S_IN] += lane_sum(buf, o_in_lo, o_in_hi)
@@ -113,8 +127,8 @@ def _absorb_tile(buf, width, start, state, in_lo, in_hi, cls_lo, cls_hi):
 
 
 @jit(inline="always")
-def _reset_state(state):
-    state[_M] = -np.inf
+def _reset_state(state, shift):
+    state[_M] = shift
     state[_S_ALL] = 0.0
     state[_S_IN] = 0.0
     state[_S_CLS] = 0.0
@@ -123,30 +137,35 @@ def _reset_state(state):
 
 
 @jit(inline="always")
-def _finish_state(state, q, query, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
-    """Write the three log-sum-exps of query ``q``; a sub-range far below the
-    overall maximum (whose scaled terms may have underflowed) is redone alone."""
+def _finish_state(state, fixed, q, query, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+    """Write the three log-sum-exps of query ``q``; a range far below the
+    shift (whose scaled terms may have underflowed) is redone alone."""
     m = state[_M]
-    out[q, 0] = m + math.log(state[_S_ALL]) if m > -np.inf else -np.inf
+    n_centres = centres_t.shape[1]
     for col, lo, hi, m_sub, s_sub in (
+        (0, 0, n_centres, m, state[_S_ALL]),
         (1, in_lo, in_hi, state[_M_IN], state[_S_IN]),
         (2, cls_lo, cls_hi, state[_M_CLS], state[_S_CLS]),
     ):
-        if hi <= lo or m_sub == -np.inf:
+        if hi <= lo or (not fixed and m_sub == -np.inf):
             out[q, col] = -np.inf
-        elif m_sub - m > _UNDERFLOW_GAP:
+        elif (s_sub >= _MIN_FIXED_SUM) if fixed else (col == 0 or m_sub - m > _UNDERFLOW_GAP):
             out[q, col] = m + math.log(s_sub)
         else:
             out[q, col] = _lse_direct_range(query, centres_t, inv_two_var, lo, hi)
 
 
 @parallel_jit
-def mixture_lse_direct(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
+def mixture_lse_direct(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out):
     """Log-sum-exp of scaled negative squared distances, direct distance loop.
 
     Streams tiles of ``_CENTRE_TILE`` centres past each block of
-    ``_QUERY_BLOCK`` queries with an online (running-maximum) log-sum-exp, so
-    memory per thread is one tile of exponents whatever the number of centres.
+    ``_QUERY_BLOCK`` queries, so memory per thread is one tile of exponents
+    whatever the number of centres.  Terms are scaled by ``exp(-shift[q])``
+    when ``shift`` is given (one pass: no maximum is needed when the shift is
+    the own-centre exponent of a Monte Carlo query, kept above -600 by the
+    caller so no term or sum can overflow), else by the running maximum
+    (online log-sum-exp).
 
     Parameters
     ----------
@@ -155,6 +174,8 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cl
         Centres transposed, so the inner loop runs over contiguous centres.
     inv_two_var : float
         ``1 / (2 noise_std**2)``.
+    shift : float64 array of shape (n_queries,) or (0,)
+        Fixed shift per query, or empty for the running maximum.
     in_lo, in_hi, cls_lo, cls_hi : int64 arrays of shape (n_queries,)
         Half-open centre ranges of each query's input and class (empty ranges
         give ``-inf``).
@@ -170,6 +191,7 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cl
             queries,
             centres_t,
             inv_two_var,
+            shift,
             in_lo,
             in_hi,
             cls_lo,
@@ -184,22 +206,24 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cl
 # the prange body the same loops ran 3x slower (the parfor lowering loses
 # vectorisation of the inlined helpers).
 @jit
-def _direct_block(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1):
+def _direct_block(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1):
     n_centres = centres_t.shape[1]
+    fixed = shift.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
     state = np.empty((q1 - q0, 6))
     for q in range(q0, q1):
-        _reset_state(state[q - q0])
+        _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
     for start in range(0, n_centres, _CENTRE_TILE):
         width = min(n_centres, start + _CENTRE_TILE) - start
         for q in range(q0, q1):
             sq_dist_into(buf, queries[q], centres_t, start, width)
-            for j in range(width):
-                buf[j] = -buf[j] * inv_two_var
-            _absorb_tile(buf, width, start, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q])
+            _absorb_tile(
+                buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
+            )
     for q in range(q0, q1):
         _finish_state(
             state[q - q0],
+            fixed,
             q,
             queries[q],
             centres_t,
@@ -214,7 +238,7 @@ def _direct_block(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi,
 
 @parallel_jit
 def mixture_lse_gemm(
-    queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out
+    queries, centre_tiles, centre_sq, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out
 ):
     """As :func:`mixture_lse_direct`, with the cross terms from BLAS.
 
@@ -243,6 +267,7 @@ def mixture_lse_gemm(
             centre_sq,
             centres_t,
             inv_two_var,
+            shift,
             in_lo,
             in_hi,
             cls_lo,
@@ -255,15 +280,16 @@ def mixture_lse_gemm(
 
 @jit
 def _gemm_block(
-    queries, centre_tiles, centre_sq, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1
+    queries, centre_tiles, centre_sq, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1
 ):
     n_features = queries.shape[1]
     n_centres = centre_sq.shape[0]
+    fixed = shift.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
     state = np.empty((q1 - q0, 6))
     query_sq = np.empty(q1 - q0)
     for q in range(q0, q1):
-        _reset_state(state[q - q0])
+        _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
         s = 0.0
         for k in range(n_features):
             s += queries[q, k] * queries[q, k]
@@ -279,12 +305,14 @@ def _gemm_block(
             row = cross[q - q0]
             cs = centre_sq[start : start + width]
             for j in range(width):
-                sq = qs + cs[j] - 2.0 * row[j]
-                buf[j] = -max(sq, 0.0) * inv_two_var
-            _absorb_tile(buf, width, start, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q])
+                buf[j] = max(fma(-2.0, row[j], qs + cs[j]), 0.0)
+            _absorb_tile(
+                buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
+            )
     for q in range(q0, q1):
         _finish_state(
             state[q - q0],
+            fixed,
             q,
             queries[q],
             centres_t,
@@ -486,8 +514,9 @@ def _runs_block(
                     sq_dist_rows(buf, queries[q], centres, start, width)
                 else:
                     sq_dist_into(buf, queries[q], centres, start, width)
+                neg_sh = -sh
                 for j in range(width):
-                    buf[j] = exp_nonpositive(-buf[j] * inv_two_var - sh)
+                    buf[j] = exp_nonpositive(fma(buf[j], -inv_two_var, neg_sh))
                 s_all += lane_sum(buf, 0, width)
                 o_lo = max(start, in_lo[q])
                 o_hi = min(stop, in_hi[q])
