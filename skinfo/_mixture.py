@@ -324,7 +324,16 @@ def _dense(queries, centres, noise_std, groups, noise_sq=None):
 
 
 def mixture_log_sum_exp(
-    queries, centres, noise_std, *, groups=None, query_centre=None, blocks=None, method="auto", n_jobs=None
+    queries,
+    centres,
+    noise_std,
+    *,
+    groups=None,
+    query_centre=None,
+    query_noise_sq=None,
+    blocks=None,
+    method="auto",
+    n_jobs=None,
 ):
     """Log-sum-exp of ``-||t - c_j||^2 / (2 noise_std^2)`` per query row.
 
@@ -339,6 +348,12 @@ def mixture_log_sum_exp(
         Index of the centre each Monte Carlo query was drawn around
         (``t = centres[i] + z``); required by the truncated paths, which are
         skipped when it is ``None``.
+    query_noise_sq : float64 ndarray of shape (n_queries,) or None
+        ``||z||^2`` of queries drawn around a centre that is *not* among
+        ``centres`` (a mixture split into parts, the own centre in one of
+        them): the dense kernels scale each query's terms by its own-centre
+        term, as they do under ``query_centre``.  Ignored when
+        ``query_centre`` is given.
     blocks : int64 ndarray of shape (n_blocks + 1,) or None
         Contiguous centre blocks for the truncated paths (e.g. each input's
         replicas); ``None`` makes every centre its own block (cut into
@@ -366,7 +381,7 @@ def mixture_log_sum_exp(
     n_centres, n_features = centres.shape
     with numba_threads(n_jobs):
         graph = None
-        noise_sq = None
+        noise_sq = query_noise_sq
         if query_centre is not None:
             noise_sq = np.empty(queries.shape[0])
             own_sq_dist(queries, centres, query_centre, noise_sq)

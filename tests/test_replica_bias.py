@@ -175,3 +175,24 @@ def test_plot_replica_convergence_draws_both_curves(rng):
     assert np.allclose(corrected_line.get_ydata(), result.column("corrected"))
     with pytest.raises(ValueError, match="label"):
         plot_replica_convergence(result, labels=True)
+
+
+@pytest.mark.parametrize("n_replicas", [2, 3, 9, 16])
+def test_dense_parts_equal_nested_mixtures(rng, n_replicas):
+    """On the dense path the nested mixtures are scored as disjoint parts whose
+    sums add; the per-input terms equal scoring each nested mixture whole (the
+    "auto" path on this small case), including the exact size-1 level."""
+    from skinfo.mutual_info._replica import _chain_terms, _level_sizes
+
+    n_inputs, n_features, noise_std = 24, 3, 0.4
+    S = rng.normal(size=(n_inputs, n_replicas, n_features))
+    codes = np.repeat(np.arange(3), n_inputs // 3)
+    class_bounds = np.array([0, 8, 16, 24], dtype=np.int64)
+    sizes = _level_sizes(n_replicas)
+    query_inputs = np.sort(rng.choice(n_inputs, size=10, replace=False)).astype(np.int64)
+    noise = noise_std * rng.standard_normal((10, 1, 2, n_features))
+    args = (S, codes, class_bounds, sizes, query_inputs, 1, noise, noise_std)
+    parts = _chain_terms(*args, "dense", None)
+    whole = _chain_terms(*args, "auto", None)
+    np.testing.assert_allclose(parts[0], whole[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(parts[1], whole[1], rtol=0, atol=1e-12)

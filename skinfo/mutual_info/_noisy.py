@@ -184,9 +184,13 @@ def _estimate_noisy_mi(
     )
     if S.shape[1] == 1:
         return plugin  # deterministic layer: no replica bias
+    # The correction scores nested subsets of the same centres: where "auto"
+    # found nothing to prune in the full mixture, its subsets go dense too
+    # without paying the planner's probes again (~25 % of the correction).
+    correction_method = "dense" if method == "auto" and table.method == "dense" else method
     # Its own seed, so the correction's queries are independent of the plug-in's.
     correction = _estimate_replica_correction(
-        S, codes, noise_std, n_mc, query_replicas, method, rng.randint(2**31 - 1), n_jobs, plugin
+        S, codes, noise_std, n_mc, query_replicas, correction_method, rng.randint(2**31 - 1), n_jobs, plugin
     )
     return replace(
         plugin,
