@@ -51,7 +51,7 @@ from ._kernels._mixture import (
 )
 from .utils._threads import numba_threads
 
-__all__ = ["MIXTURE_METHODS", "TRUNCATION_TOL", "Groups", "mixture_log_sum_exp"]
+__all__ = ["MIXTURE_METHODS", "TRUNCATION_TOL", "BlockPlan", "Groups", "mixture_log_sum_exp"]
 
 MIXTURE_METHODS = ("auto", "dense", "tree", "pruned")
 
@@ -97,6 +97,11 @@ _LINK_CHUNK_ENTRIES = 1 << 22
 # rounding of the BLAS expansion (~d * eps).
 _LINK_REL_SLACK = 1e-9
 _MAX_SHIFT = 700.0
+# A reusable plan (return_plan=True) is drawn for this much more reach than
+# its own queries need, so that other noise draws around the same blocks fit
+# it: the reach is ~sqrt(||z||^2 + 2 b^2 log(n / tol)) + ||z||, and 10 %
+# covers the largest of several thousand draws with room to spare.
+_PLAN_REACH_MARGIN = 0.1
 # The dense kernels scale each query's terms by its own-centre term (one pass,
 # no running maximum) while ||z||^2 / 2b^2 stays below this, so that no sum
 # of up to e^100 terms can overflow; beyond it they keep a running maximum.
@@ -145,6 +150,29 @@ class _BlockGraph:
     run_indptr: np.ndarray
     run_lo: np.ndarray
     run_hi: np.ndarray
+    # The graph in block units (CSR, each list ascending), for BlockPlan.
+    indptr: np.ndarray
+    neighbours: np.ndarray
+
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """A truncated path's block graph, reusable by later calls.
+
+    Valid for any call whose ``blocks`` number the same blocks, each holding a
+    subset of the centres the block held here (e.g. nested subsets of every
+    input's replicas), and whose every query needs a reach (truncation radius
+    plus noise norm) of at most ``reach``: the links were drawn for that
+    reach around the blocks' full centroids and radii.  Calls check the reach
+    and plan anew when a query exceeds it.
+    """
+
+    path: str
+    indptr: np.ndarray
+    neighbours: np.ndarray
+    reach: float
+    noise_std: float
+    n_blocks: int
 
 
 def _block_geometry(centres, bounds):
@@ -232,10 +260,10 @@ def _plan_tree(centres, bounds, method, reach, n_queries):
         return None, None
     indptr, neighbours = symmetric_csr(n_blocks, pairs)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
-    return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
+    return _BlockGraph(run_indptr, run_lo, run_hi, indptr, neighbours), block_of_centre
 
 
-def _plan_pruned(centres, query_centre, bounds, method, reach):
+def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=None):
     """Block graph from BLAS centroid distances (any dimension), or None when
     the dense path is better.
 
@@ -243,6 +271,8 @@ def _plan_pruned(centres, query_centre, bounds, method, reach):
     ``max_q(R_q + ||z_q||) + rho_a + rho_c``; rows are processed in chunks of
     bounded size, and the search stops as soon as the link count passes the
     cap (or, under "auto", the fill at which the dense path is faster).
+    With ``uniform_reach`` every block links with that reach, whether or not
+    it holds queries (a graph to reuse, see :class:`BlockPlan`).
     """
     n_centres = centres.shape[0]
     centroids, radii, block_of_centre = _block_geometry(centres, bounds)
@@ -251,8 +281,9 @@ def _plan_pruned(centres, query_centre, bounds, method, reach):
     centroids -= centroids.mean(axis=0)
     n_blocks = centroids.shape[0]
     sizes = np.diff(bounds)
-    block_reach = np.full(n_blocks, -np.inf)
-    np.maximum.at(block_reach, block_of_centre[query_centre], reach)
+    block_reach = np.full(n_blocks, -np.inf if uniform_reach is None else uniform_reach)
+    if uniform_reach is None:
+        np.maximum.at(block_reach, block_of_centre[query_centre], reach)
     row_limit = block_reach + radii
     rows = np.flatnonzero(block_reach > -np.inf)
     centroid_sq = np.einsum("ij,ij->i", centroids, centroids)
@@ -289,7 +320,7 @@ def _plan_pruned(centres, query_centre, bounds, method, reach):
     full_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     neighbours = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     run_indptr, run_lo, run_hi = neighbour_runs(full_indptr, neighbours, bounds.astype(np.int64))
-    return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
+    return _BlockGraph(run_indptr, run_lo, run_hi, full_indptr, neighbours), block_of_centre
 
 
 def _dense_shift(noise_sq, noise_std):
@@ -333,6 +364,8 @@ def mixture_log_sum_exp(
     query_noise_sq=None,
     blocks=None,
     method="auto",
+    plan=None,
+    return_plan=False,
     n_jobs=None,
 ):
     """Log-sum-exp of ``-||t - c_j||^2 / (2 noise_std^2)`` per query row.
@@ -364,6 +397,15 @@ def mixture_log_sum_exp(
         dimension); ``"auto"`` picks from the dimension and a probe of how
         many centres a query reaches.  A forced truncated method whose graph
         would exceed the link cap raises ``ValueError``.
+    plan : BlockPlan or None
+        A block graph from an earlier call (``return_plan=True``) over the
+        same blocks, each then holding a superset of its centres here; used
+        when every query's reach fits it (else the call plans anew).
+    return_plan : bool, default=False
+        Also return the :class:`BlockPlan` of a truncated path (``None``
+        after the dense path or without ``blocks``), drawn with a reach
+        ``_PLAN_REACH_MARGIN`` beyond this call's largest, so that other
+        noise draws around the same blocks fit it.
     n_jobs : int or None
 
     Returns
@@ -372,7 +414,57 @@ def mixture_log_sum_exp(
         Columns: all centres, the query's input range, its class range.
     method : str
         The path taken, ``"dense"``, ``"tree"`` or ``"pruned"``.
+    plan : BlockPlan or None
+        Only with ``return_plan=True``.
     """
+    lse, path, new_plan = _mixture_log_sum_exp(
+        queries,
+        centres,
+        noise_std,
+        groups,
+        query_centre,
+        query_noise_sq,
+        blocks,
+        method,
+        plan,
+        return_plan,
+        n_jobs,
+    )
+    return (lse, path, new_plan) if return_plan else (lse, path)
+
+
+def _reuse_plan(plan, noise_sq, n_centres, noise_std, blocks, query_centre):
+    """Runs and block of every centre from ``plan``, or None when it does not
+    cover this call (other blocks, or a query needing a longer reach)."""
+    if (
+        plan is None
+        or blocks is None
+        or query_centre is None
+        or plan.noise_std != noise_std
+        or plan.n_blocks != blocks.shape[0] - 1
+    ):
+        return None
+    reach = _reach(noise_sq, n_centres, noise_std, "auto")
+    if reach is None or np.max(reach) > plan.reach:
+        return None
+    run_indptr, run_lo, run_hi = neighbour_runs(plan.indptr, plan.neighbours, blocks.astype(np.int64))
+    block_of_centre = np.repeat(np.arange(plan.n_blocks, dtype=np.int64), np.diff(blocks))
+    return _BlockGraph(run_indptr, run_lo, run_hi, plan.indptr, plan.neighbours), block_of_centre
+
+
+def _mixture_log_sum_exp(
+    queries,
+    centres,
+    noise_std,
+    groups,
+    query_centre,
+    query_noise_sq,
+    blocks,
+    method,
+    plan,
+    return_plan,
+    n_jobs,
+):
     if method not in MIXTURE_METHODS:
         raise ValueError(f"method must be one of {MIXTURE_METHODS}, got {method!r}.")
     free_order = groups is None and blocks is None
@@ -386,7 +478,12 @@ def mixture_log_sum_exp(
             noise_sq = np.empty(queries.shape[0])
             own_sq_dist(queries, centres, query_centre, noise_sq)
         path = method
-        if method == "auto":
+        reused = _reuse_plan(plan, noise_sq, n_centres, noise_std, blocks, query_centre)
+        if reused is not None and method in ("auto", plan.path):
+            graph, block_of_centre = reused
+            path = plan.path
+            tree_centres, tree_query_centre = centres, query_centre
+        elif method == "auto":
             path = "tree" if n_features <= _TREE_MAX_FEATURES else "pruned"
             n_blocks = n_centres if blocks is None else blocks.shape[0] - 1
             if (
@@ -396,15 +493,21 @@ def mixture_log_sum_exp(
                 or (path == "pruned" and 4 * n_blocks**2 > queries.shape[0] * n_centres)
             ):
                 path = "dense"
-        if path in ("tree", "pruned") and query_centre is not None:
+        uniform_reach = None
+        if graph is None and path in ("tree", "pruned") and query_centre is not None:
             reach = _reach(noise_sq, n_centres, noise_std, method)
+            if reach is not None and return_plan and not free_order:
+                uniform_reach = float(np.max(reach)) * (1.0 + _PLAN_REACH_MARGIN)
+                reach = np.full_like(reach, uniform_reach)
             max_fill = _TREE_MAX_FILL if path == "tree" else _PRUNED_MAX_FILL
             if reach is not None and method == "auto" and _mostly_reached(centres, reach, max_fill):
                 reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
                 tree_centres, tree_query_centre = centres, query_centre
-                graph, block_of_centre = _plan_pruned(centres, query_centre, bounds, method, reach)
+                graph, block_of_centre = _plan_pruned(
+                    centres, query_centre, bounds, method, reach, uniform_reach
+                )
             elif reach is not None:
                 tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
                 if free_order:
@@ -421,7 +524,14 @@ def mixture_log_sum_exp(
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
                 graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
-            return _dense(queries, centres, noise_std, groups, noise_sq), "dense"
+            return _dense(queries, centres, noise_std, groups, noise_sq), "dense", None
+        new_plan = None
+        if uniform_reach is not None:
+            new_plan = BlockPlan(
+                path, graph.indptr, graph.neighbours, uniform_reach, noise_std, len(bounds) - 1
+            )
+        elif reused is not None:
+            new_plan = plan
         out = np.empty((queries.shape[0], 3))
         inv_two_var = 0.5 / noise_std**2
         own_term = -noise_sq * inv_two_var
@@ -452,4 +562,4 @@ def mixture_log_sum_exp(
                 *groups.ranges(),
                 out,
             )
-        return out, path
+        return out, path, new_plan

@@ -223,6 +223,7 @@ class SPTable:
     label_information_se: float | None
     method: str
     n_queries: int
+    plan: object = None
 
 
 def _layout(S, codes):
@@ -249,6 +250,7 @@ def sample_propagation(
     n_jobs,
     conditionals=True,
     evaluate=mixture_log_sum_exp,
+    keep_plan=False,
 ):
     """Compute the SP query table in bounded batches and reduce it.
 
@@ -276,6 +278,10 @@ def sample_propagation(
         only) lets the evaluator order the centres freely.
     evaluate : callable, default=mixture_log_sum_exp
         The mixture evaluator (same signature and result).
+    keep_plan : bool, default=False
+        Keep the truncated path's block graph (``SPTable.plan``, see
+        :class:`skinfo._mixture.BlockPlan`) for later calls over the same
+        inputs; only with the default evaluator and ``conditionals``.
 
     Returns
     -------
@@ -306,6 +312,7 @@ def sample_propagation(
     log_inputs = math.log(n_inputs)
     log_class_share = np.log(n_inputs / class_sizes) if conditionals and has_labels else None
     used = set()
+    plan = None
     for start in range(0, n_queries, rows_per_batch):
         stop = min(n_queries, start + rows_per_batch)
         rows = np.arange(start, stop, dtype=np.int64)
@@ -318,7 +325,8 @@ def sample_propagation(
         cv = 0.5 * np.einsum("ij,ij->i", represented, represented) / noise_std**2
         if conditionals:
             groups = Groups(input_bounds, class_bounds, query_input, codes[query_input])
-            lse, chosen = evaluate(
+            extra = {"plan": plan, "return_plan": True} if keep_plan else {}
+            lse, chosen, *kept = evaluate(
                 queries,
                 centres,
                 noise_std,
@@ -327,7 +335,9 @@ def sample_propagation(
                 blocks=input_bounds,
                 method=method,
                 n_jobs=n_jobs,
+                **extra,
             )
+            plan = kept[0] if kept else None
         else:
             lse, chosen = evaluate(
                 queries, centres, noise_std, query_centre=query_centre, method=method, n_jobs=n_jobs
@@ -358,4 +368,5 @@ def sample_propagation(
         label_information_se=label_terms.standard_error if conditionals and has_labels else None,
         method="+".join(sorted(used)),
         n_queries=n_queries,
+        plan=plan,
     )

@@ -166,6 +166,8 @@ def _estimate_noisy_mi(
         random_state=rng,
         n_jobs=n_jobs,
         evaluate=evaluate,
+        # The replica correction scores subsets of the same blocks: it reuses the graph.
+        keep_plan=backend == "numba" and S.shape[1] > 1,
     )
     plugin = NoisyMIResult(
         mutual_information=table.mutual_information,
@@ -190,7 +192,16 @@ def _estimate_noisy_mi(
     correction_method = "dense" if method == "auto" and table.method == "dense" else method
     # Its own seed, so the correction's queries are independent of the plug-in's.
     correction = _estimate_replica_correction(
-        S, codes, noise_std, n_mc, query_replicas, correction_method, rng.randint(2**31 - 1), n_jobs, plugin
+        S,
+        codes,
+        noise_std,
+        n_mc,
+        query_replicas,
+        correction_method,
+        rng.randint(2**31 - 1),
+        n_jobs,
+        plugin,
+        plan=table.plan,
     )
     return replace(
         plugin,

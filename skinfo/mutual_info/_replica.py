@@ -109,13 +109,15 @@ def _level_sizes(n_replicas):
 
 
 def _chain_terms(
-    S_chain, codes, class_bounds, sizes, query_inputs, n_query, noise, noise_std, method, n_jobs
+    S_chain, codes, class_bounds, sizes, query_inputs, n_query, noise, noise_std, method, n_jobs, plan=None
 ):
     """Mean I(X;T) and I(Y;T) terms of each query input at each nested size of one chain.
 
     Every input's first ``sizes[k]`` replicas are mixture centres at size k;
     the queries (around the first ``n_query`` replicas of ``query_inputs``)
-    are the same at every size. Returns two float64 arrays of shape
+    are the same at every size. ``plan`` is the plug-in's block graph over
+    all r replicas of every input (reused by the truncated paths: each size's
+    blocks are subsets of those). Returns two float64 arrays of shape
     (n_sizes, len(query_inputs)).
     """
     n_inputs, _, n_features = S_chain.shape
@@ -153,6 +155,7 @@ def _chain_terms(
             query_noise_sq=noise_sq,
             blocks=input_bounds,
             method=method,
+            plan=plan,
             n_jobs=n_jobs,
         )
         lse = np.logaddexp(lse, part) if by_parts and lse is not None else part
@@ -260,6 +263,7 @@ def _estimate_replica_correction(
     n_jobs,
     plugin,
     max_query_inputs=_MAX_QUERY_INPUTS,
+    plan=None,
 ):
     """Bias of the SP plug-in I(X;T) (and I(Y;T)) from the finite replica count.
 
@@ -279,6 +283,9 @@ def _estimate_replica_correction(
         Above this many inputs, the chains' queries come from a random subset
         of this size (every input's replicas stay mixture centres); the
         subset's sampling variance enters the standard error.
+    plan : BlockPlan or None
+        The plug-in's block graph over the same inputs (class-sorted, as
+        here), reused by the truncated paths when every query fits it.
 
     Returns
     -------
@@ -325,7 +332,17 @@ def _estimate_replica_correction(
         S_chain = np.take_along_axis(S, replica_order[:, :, None], axis=1)
         noise = noise_std * rng.standard_normal((query_inputs.shape[0], n_query, n_mc, n_features))
         mi[chain], label[chain] = _chain_terms(
-            S_chain, codes, class_bounds, chain_sizes, query_inputs, n_query, noise, noise_std, method, n_jobs
+            S_chain,
+            codes,
+            class_bounds,
+            chain_sizes,
+            query_inputs,
+            n_query,
+            noise,
+            noise_std,
+            method,
+            n_jobs,
+            plan,
         )
     bias, se, converged, exponent = _correct(mi, chain_sizes, mc_se, n_inputs)
     label_bias = label_se = label_converged = None
