@@ -215,3 +215,92 @@ def test_links_from_cross_matches_brute_force(rng):
         got = linked[indptr[a] : indptr[a + 1]]
         # Pairs within rounding of the boundary may go either way.
         assert set(got) ^ set(expected) <= set(np.flatnonzero(margin < 1e-9))
+
+
+def _nested(centres, bounds, size, n_replicas):
+    """The first ``size`` replicas of every input, with its block bounds."""
+    n_features = centres.shape[1]
+    sub = centres.reshape(-1, n_replicas, n_features)[:, :size].reshape(-1, n_features)
+    return np.ascontiguousarray(sub), np.arange(bounds.shape[0], dtype=np.int64) * size
+
+
+@pytest.mark.parametrize(("method", "n_features"), [("tree", 3), ("pruned", 12)])
+def test_block_plan_is_reused_on_nested_subsets(rng, monkeypatch, method, n_features):
+    """A plan drawn over all replicas serves subsets of every input's replicas
+    with new noise draws: no planning, and every column within the
+    truncation bound of the exact value (the reach check is what makes this
+    safe; a plan it rejects is drawn anew)."""
+    n_replicas, noise_std = 8, 0.05
+    queries, centres, groups, query_centre, bounds = replica_layer(
+        rng, 300, n_replicas, n_features, spread=30.0, noise_std=noise_std
+    )
+    lse, path, plan = mixture_log_sum_exp(
+        queries,
+        centres,
+        noise_std,
+        groups=groups,
+        query_centre=query_centre,
+        blocks=bounds,
+        method=method,
+        return_plan=True,
+    )
+    assert path == method and plan is not None and plan.path == method
+    assert np.max(np.abs(lse - numpy_lse(queries, centres, noise_std, groups))) < ATOL
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("planned although a valid plan was given")
+
+    monkeypatch.setattr("skinfo._mixture._plan_tree", no_planning)
+    monkeypatch.setattr("skinfo._mixture._plan_pruned", no_planning)
+    for size in (2, 4):
+        sub, sub_bounds = _nested(centres, bounds, size, n_replicas)
+        query_input = groups.query_input
+        sub_centre = query_input * size
+        sub_queries = sub[sub_centre] + noise_std * rng.normal(size=(query_input.shape[0], n_features))
+        sub_groups = Groups(
+            sub_bounds, groups.class_bounds // n_replicas * size, query_input, groups.query_class
+        )
+        out, used = mixture_log_sum_exp(
+            sub_queries,
+            sub,
+            noise_std,
+            groups=sub_groups,
+            query_centre=sub_centre,
+            blocks=sub_bounds,
+            plan=plan,
+        )
+        assert used == method
+        exact = numpy_lse(sub_queries, sub, noise_std, sub_groups)
+        assert np.all(out <= exact + 1e-12)
+        assert np.max(np.abs(out - exact)) < ATOL
+
+
+def test_block_plan_refused_when_a_query_needs_more_reach(rng):
+    """Queries drawn with far larger noise than the plan was drawn for are
+    not scored with it: the call plans anew and stays within the bound."""
+    n_replicas, noise_std = 4, 0.05
+    queries, centres, groups, query_centre, bounds = replica_layer(rng, 300, n_replicas, 3, 30.0, noise_std)
+    _, _, plan = mixture_log_sum_exp(
+        queries,
+        centres,
+        noise_std,
+        groups=groups,
+        query_centre=query_centre,
+        blocks=bounds,
+        method="tree",
+        return_plan=True,
+    )
+    wide = centres[query_centre] + 4.0 * noise_std * rng.normal(size=queries.shape)
+    out, _, new_plan = mixture_log_sum_exp(
+        wide,
+        centres,
+        noise_std,
+        groups=groups,
+        query_centre=query_centre,
+        blocks=bounds,
+        method="tree",
+        plan=plan,
+        return_plan=True,
+    )
+    assert new_plan is not plan and new_plan.reach > plan.reach
+    assert np.max(np.abs(out - numpy_lse(wide, centres, noise_std, groups))) < ATOL
