@@ -87,6 +87,10 @@ _TREE_PROBE_BLOCKS = 256
 # scales its terms by the own-centre term, which must stay within exp's
 # range (_MAX_SHIFT).
 _TREE_MAX_FEATURES = 5
+# With given blocks (each input's replicas) the tree indexes one centroid per
+# block, and it beat the pruned path 1.0-7x up to d = 12 on replica layers of
+# 4096 inputs x 20 replicas (noise 0.005 and 0.05; pruned won from d = 16).
+_TREE_MAX_FEATURES_BLOCKS = 12
 # Centres sampled by the cheap first probe of "auto" (what share of the
 # centres lies within reach of a query), and block rows per BLAS chunk of the
 # pruned path's link search.
@@ -484,7 +488,8 @@ def _mixture_log_sum_exp(
             path = plan.path
             tree_centres, tree_query_centre = centres, query_centre
         elif method == "auto":
-            path = "tree" if n_features <= _TREE_MAX_FEATURES else "pruned"
+            tree_limit = _TREE_MAX_FEATURES if blocks is None else _TREE_MAX_FEATURES_BLOCKS
+            path = "tree" if n_features <= tree_limit else "pruned"
             n_blocks = n_centres if blocks is None else blocks.shape[0] - 1
             if (
                 n_centres < _TREE_MIN_CENTRES

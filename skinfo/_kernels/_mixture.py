@@ -631,12 +631,14 @@ def block_geometry(centres, bounds, centroids, radii):
         radii[b] = rho
 
 
-@parallel_jit
+@jit
 def own_sq_dist(queries, centres, query_centre, out):
     """``out[q] = ||queries[q] - centres[query_centre[q]]||^2`` (the squared
-    noise of each Monte Carlo query), without an (n_queries, d) temporary."""
+    noise of each Monte Carlo query), without an (n_queries, d) temporary.
+
+    Serial: O(n_queries d) work is done long before a thread pool wakes up."""
     n_features = queries.shape[1]
-    for q in prange(queries.shape[0]):
+    for q in range(queries.shape[0]):
         c = query_centre[q]
         sq = 0.0
         for k in range(n_features):
