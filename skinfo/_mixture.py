@@ -28,7 +28,13 @@ more than ``_TREE_MAX_LINKS`` links.
 
 The dense path streams tiles of centres past blocks of queries with an online
 (running-maximum) log-sum-exp, so its memory is bounded whatever the number of
-centres.
+centres.  For Monte Carlo queries (``query_centre`` given) it scales every
+term by the query's own-centre term instead (one pass) and skips a tile whose
+centroid and radius bound its whole sum below 2^-60 of that term: the sums,
+each at least the own term, cannot move by more than 1/256 of an ulp.  Centres
+in a spatially coherent order (inputs ordered within their class, see
+:func:`skinfo._sp_core.input_order`) make far tiles common on clustered
+layers.
 """
 
 from dataclasses import dataclass
@@ -48,6 +54,8 @@ from ._kernels._mixture import (
     neighbour_runs,
     own_sq_dist,
     symmetric_csr,
+    tile_geometry,
+    within_balls,
 )
 from .utils._threads import numba_threads
 
@@ -154,26 +162,31 @@ class _BlockGraph:
     run_indptr: np.ndarray
     run_lo: np.ndarray
     run_hi: np.ndarray
-    # The graph in block units (CSR, each list ascending), for BlockPlan.
+    # The graph in block units (CSR) and the block balls it was drawn for,
+    # for BlockPlan.
     indptr: np.ndarray
     neighbours: np.ndarray
+    centroids: np.ndarray
+    radii: np.ndarray
 
 
 @dataclass(frozen=True)
 class BlockPlan:
     """A truncated path's block graph, reusable by later calls.
 
-    Valid for any call whose ``blocks`` number the same blocks, each holding a
-    subset of the centres the block held here (e.g. nested subsets of every
-    input's replicas), and whose every query needs a reach (truncation radius
-    plus noise norm) of at most ``reach``: the links were drawn for that
-    reach around the blocks' full centroids and radii.  Calls check the reach
-    and plan anew when a query exceeds it.
+    Valid for any call whose ``blocks`` number the same blocks, each of whose
+    centres lies in the ball (``centroids``, ``radii``) its block had here
+    (e.g. nested subsets of every input's replicas), and whose every query
+    needs a reach (truncation radius plus noise norm) of at most ``reach``:
+    the links were drawn for that reach around those balls.  Calls check
+    both and plan anew otherwise.
     """
 
     path: str
     indptr: np.ndarray
     neighbours: np.ndarray
+    centroids: np.ndarray
+    radii: np.ndarray
     reach: float
     noise_std: float
     n_blocks: int
@@ -264,7 +277,7 @@ def _plan_tree(centres, bounds, method, reach, n_queries):
         return None, None
     indptr, neighbours = symmetric_csr(n_blocks, pairs)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
-    return _BlockGraph(run_indptr, run_lo, run_hi, indptr, neighbours), block_of_centre
+    return _BlockGraph(run_indptr, run_lo, run_hi, indptr, neighbours, centroids, radii), block_of_centre
 
 
 def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=None):
@@ -279,10 +292,10 @@ def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=Non
     it holds queries (a graph to reuse, see :class:`BlockPlan`).
     """
     n_centres = centres.shape[0]
-    centroids, radii, block_of_centre = _block_geometry(centres, bounds)
+    balls, radii, block_of_centre = _block_geometry(centres, bounds)
     # Centred, so the rounding of the BLAS expansion stays relative to the
     # spread of the data rather than its offset.
-    centroids -= centroids.mean(axis=0)
+    centroids = balls - balls.mean(axis=0)
     n_blocks = centroids.shape[0]
     sizes = np.diff(bounds)
     block_reach = np.full(n_blocks, -np.inf if uniform_reach is None else uniform_reach)
@@ -324,7 +337,7 @@ def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=Non
     full_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     neighbours = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     run_indptr, run_lo, run_hi = neighbour_runs(full_indptr, neighbours, bounds.astype(np.int64))
-    return _BlockGraph(run_indptr, run_lo, run_hi, full_indptr, neighbours), block_of_centre
+    return _BlockGraph(run_indptr, run_lo, run_hi, full_indptr, neighbours, balls, radii), block_of_centre
 
 
 def _dense_shift(noise_sq, noise_std):
@@ -337,7 +350,7 @@ def _dense_shift(noise_sq, noise_std):
     return -noise_sq / (2.0 * noise_std**2)
 
 
-def _dense(queries, centres, noise_std, groups, noise_sq=None):
+def _dense(queries, centres, noise_std, groups, noise_sq=None, skip_far_tiles=False):
     inv_two_var = 0.5 / noise_std**2
     # Translation leaves distances unchanged and keeps the BLAS expansion
     # ||t||^2 + ||c||^2 - 2 t.c accurate.
@@ -354,7 +367,15 @@ def _dense(queries, centres, noise_std, groups, noise_sq=None):
             queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, own_shift, *ranges, out
         )
     else:
-        mixture_lse_direct(queries, centres_t, inv_two_var, own_shift, *ranges, out)
+        n_features = centres.shape[1]
+        tile_centroids, tile_radii = np.empty((0, n_features)), np.empty(0)
+        if skip_far_tiles and own_shift.shape[0]:
+            # Each query's own centre is here and in both its ranges, so every
+            # sum is at least its own term: far tiles can be bounded away.
+            tile_centroids, tile_radii = tile_geometry(centres)
+        mixture_lse_direct(
+            queries, centres_t, inv_two_var, own_shift, tile_centroids, tile_radii, *ranges, out
+        )
     return out
 
 
@@ -437,9 +458,10 @@ def mixture_log_sum_exp(
     return (lse, path, new_plan) if return_plan else (lse, path)
 
 
-def _reuse_plan(plan, noise_sq, n_centres, noise_std, blocks, query_centre):
+def _reuse_plan(plan, centres, noise_sq, noise_std, blocks, query_centre):
     """Runs and block of every centre from ``plan``, or None when it does not
-    cover this call (other blocks, or a query needing a longer reach)."""
+    cover this call (other blocks, a centre outside its block's ball, or a
+    query needing a longer reach)."""
     if (
         plan is None
         or blocks is None
@@ -448,12 +470,16 @@ def _reuse_plan(plan, noise_sq, n_centres, noise_std, blocks, query_centre):
         or plan.n_blocks != blocks.shape[0] - 1
     ):
         return None
-    reach = _reach(noise_sq, n_centres, noise_std, "auto")
+    reach = _reach(noise_sq, centres.shape[0], noise_std, "auto")
     if reach is None or np.max(reach) > plan.reach:
         return None
-    run_indptr, run_lo, run_hi = neighbour_runs(plan.indptr, plan.neighbours, blocks.astype(np.int64))
+    blocks = blocks.astype(np.int64)
+    if not within_balls(centres, blocks, plan.centroids, plan.radii):
+        return None
+    run_indptr, run_lo, run_hi = neighbour_runs(plan.indptr, plan.neighbours, blocks)
     block_of_centre = np.repeat(np.arange(plan.n_blocks, dtype=np.int64), np.diff(blocks))
-    return _BlockGraph(run_indptr, run_lo, run_hi, plan.indptr, plan.neighbours), block_of_centre
+    graph = _BlockGraph(run_indptr, run_lo, run_hi, plan.indptr, plan.neighbours, plan.centroids, plan.radii)
+    return graph, block_of_centre
 
 
 def _mixture_log_sum_exp(
@@ -482,7 +508,7 @@ def _mixture_log_sum_exp(
             noise_sq = np.empty(queries.shape[0])
             own_sq_dist(queries, centres, query_centre, noise_sq)
         path = method
-        reused = _reuse_plan(plan, noise_sq, n_centres, noise_std, blocks, query_centre)
+        reused = _reuse_plan(plan, centres, noise_sq, noise_std, blocks, query_centre)
         if reused is not None and method in ("auto", plan.path):
             graph, block_of_centre = reused
             path = plan.path
@@ -529,11 +555,19 @@ def _mixture_log_sum_exp(
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
                 graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
-            return _dense(queries, centres, noise_std, groups, noise_sq), "dense", None
+            skip_far_tiles = query_centre is not None
+            return _dense(queries, centres, noise_std, groups, noise_sq, skip_far_tiles), "dense", None
         new_plan = None
         if uniform_reach is not None:
             new_plan = BlockPlan(
-                path, graph.indptr, graph.neighbours, uniform_reach, noise_std, len(bounds) - 1
+                path,
+                graph.indptr,
+                graph.neighbours,
+                graph.centroids,
+                graph.radii,
+                uniform_reach,
+                noise_std,
+                len(bounds) - 1,
             )
         elif reused is not None:
             new_plan = plan

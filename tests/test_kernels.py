@@ -21,6 +21,7 @@ from skinfo._kernels._mixture import (
     mixture_lse_runs,
     neighbour_runs,
     symmetric_csr,
+    tile_geometry,
 )
 
 
@@ -83,7 +84,8 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     ref = _reference(queries, centres, 0.5, *ranges)
     out = np.empty((n_queries, 3))
     running_max = np.empty(0)
-    mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, running_max, *ranges, out)
+    no_tiles = np.empty((0, n_features)), np.empty(0)
+    mixture_lse_direct(queries, np.ascontiguousarray(centres.T), 0.5, running_max, *no_tiles, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
     centres_t = np.ascontiguousarray(centres.T)
@@ -115,7 +117,8 @@ def test_dense_kernels_with_fixed_shift_match_reference(seed, n_queries, n_centr
     shift = -np.sum((queries - centres[own]) ** 2, axis=1) * inv_two_var
     out = np.empty((n_queries, 3))
     centres_t = np.ascontiguousarray(centres.T)
-    mixture_lse_direct(queries, centres_t, inv_two_var, shift, *ranges, out)
+    no_tiles = np.empty((0, n_features)), np.empty(0)
+    mixture_lse_direct(queries, centres_t, inv_two_var, shift, *no_tiles, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
     mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, shift, *ranges, out)
@@ -205,3 +208,48 @@ def test_fma_rounds_once(a, b, c):
 
     exact = Fraction(a) * Fraction(b) + Fraction(c)
     assert _fma_compiled(a, b, c) == float(exact)
+
+
+def test_tile_geometry_bounds_every_centre(rng):
+    """Each tile's ball (centroid, radius) holds all its centres, and the
+    centroid is the tile mean."""
+    centres = rng.normal(size=(2500, 3)) * 5
+    centroids, radii = tile_geometry(centres)
+    assert centroids.shape == (3, 3) and radii.shape == (3,)
+    for t, lo in enumerate(range(0, 2500, 1024)):
+        tile = centres[lo : lo + 1024]
+        np.testing.assert_allclose(centroids[t], tile.mean(axis=0), rtol=1e-13, atol=1e-13)
+        assert np.all(np.linalg.norm(tile - centroids[t], axis=1) <= radii[t])
+
+
+def test_direct_kernel_skipping_far_tiles_matches_reference(rng):
+    """Clustered centres (clusters of ~1100 in order, far apart in noise units):
+    most (query, tile) pairs are bounded away, and every column still equals
+    SciPy's logsumexp to rounding (the queries' own centres lie in their
+    input and class ranges, as the kernel requires for skipping)."""
+    n_clusters, per_cluster, n_features, noise = 4, 1100, 3, 0.1
+    means = 40 * noise * rng.normal(size=(n_clusters, n_features))
+    centres = (
+        means[:, None, :] + 3 * noise * rng.normal(size=(n_clusters, per_cluster, n_features))
+    ).reshape(-1, n_features)
+    n_centres = centres.shape[0]
+    own = rng.integers(0, n_centres, size=300)
+    queries = centres[own] + noise * rng.normal(size=(300, n_features))
+    cluster = own // per_cluster
+    # input: 10 centres around the own one; class: the own cluster
+    in_lo = np.maximum(own - 5, 0)
+    in_hi = np.minimum(own + 5, n_centres)
+    cls_lo, cls_hi = cluster * per_cluster, (cluster + 1) * per_cluster
+    inv_two_var = 0.5 / noise**2
+    shift = -np.sum((queries - centres[own]) ** 2, axis=1) * inv_two_var
+    centroids, radii = tile_geometry(centres)
+    gap = np.linalg.norm(queries[:, None, :] - centroids[None], axis=2) - radii[None]
+    bound = -(np.maximum(gap, 0) ** 2) * inv_two_var - shift[:, None] + np.log(1024)
+    assert np.mean((gap > 0) & (bound < -60 * np.log(2))) > 0.3  # the skip is exercised
+    ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
+    out = np.empty((300, 3))
+    mixture_lse_direct(
+        queries, np.ascontiguousarray(centres.T), inv_two_var, shift, centroids, radii,
+        in_lo, in_hi, cls_lo, cls_hi, out,
+    )  # fmt: skip
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-12)

@@ -304,3 +304,24 @@ def test_block_plan_refused_when_a_query_needs_more_reach(rng):
     )
     assert new_plan is not plan and new_plan.reach > plan.reach
     assert np.max(np.abs(out - numpy_lse(wide, centres, noise_std, groups))) < ATOL
+
+
+def test_block_plan_refused_when_a_centre_leaves_its_block(rng):
+    """Centres moved outside the ball their block had when the plan was drawn
+    (here: one input's replicas next to another input) void the plan: the
+    call plans anew and every column stays within the bound."""
+    n_replicas, noise_std = 4, 0.05
+    queries, centres, groups, query_centre, bounds = replica_layer(rng, 300, n_replicas, 3, 30.0, noise_std)
+    _, _, plan = mixture_log_sum_exp(
+        queries, centres, noise_std, groups=groups, query_centre=query_centre, blocks=bounds,
+        method="tree", return_plan=True,
+    )  # fmt: skip
+    moved = centres.copy()
+    moved[0:n_replicas] = centres[n_replicas : 2 * n_replicas] + 0.01 * noise_std
+    moved_queries = moved[query_centre] + noise_std * rng.normal(size=queries.shape)
+    out, _, new_plan = mixture_log_sum_exp(
+        moved_queries, moved, noise_std, groups=groups, query_centre=query_centre, blocks=bounds,
+        method="tree", plan=plan, return_plan=True,
+    )  # fmt: skip
+    assert new_plan is not plan
+    assert np.max(np.abs(out - numpy_lse(moved_queries, moved, noise_std, groups))) < ATOL

@@ -35,6 +35,8 @@ __all__ = [
     "neighbour_runs",
     "own_sq_dist",
     "symmetric_csr",
+    "tile_geometry",
+    "within_balls",
 ]
 
 # Below this gap to the overall maximum a sub-range's terms could underflow
@@ -44,6 +46,10 @@ _UNDERFLOW_GAP = -600.0
 # terms clamped at exp(-708) (~3e-308, see _fastexp) then add at most
 # n * 3e-28 relative.  The own centre's term (1) keeps the full sum far above.
 _MIN_FIXED_SUM = 1e-280
+# Under a fixed shift a whole tile is skipped when its centroid bound puts the
+# sum of its terms below 2^-60 of the own-centre term (1): adding it could not
+# move the running sum (>= 1) by more than 1/256 of an ulp.
+_SKIP_LOG_TERM = -60.0 * math.log(2.0)
 # Queries per work item (the unit of parallelism, fixed by size only) and
 # centres per streamed tile: a tile of centres stays in cache while every
 # query of the work item passes over it, and one query's exponents (8 KiB)
@@ -156,7 +162,9 @@ def _finish_state(state, fixed, q, query, centres_t, inv_two_var, in_lo, in_hi, 
 
 
 @parallel_jit
-def mixture_lse_direct(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out):
+def mixture_lse_direct(
+    queries, centres_t, inv_two_var, shift, tile_centroids, tile_radii, in_lo, in_hi, cls_lo, cls_hi, out
+):
     """Log-sum-exp of scaled negative squared distances, direct distance loop.
 
     Streams tiles of ``_CENTRE_TILE`` centres past each block of
@@ -176,6 +184,13 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls
         ``1 / (2 noise_std**2)``.
     shift : float64 array of shape (n_queries,) or (0,)
         Fixed shift per query, or empty for the running maximum.
+    tile_centroids : float64 array of shape (n_tiles, n_features) or (0, n_features)
+        Centroid of every tile of ``_CENTRE_TILE`` centres (:func:`tile_geometry`),
+        or empty: no tile is skipped.  Only with ``shift`` given, as the own-
+        centre exponent of a query whose own centre lies in every range it is
+        scored on (so each sum is at least ~1).
+    tile_radii : float64 array of shape (n_tiles,) or (0,)
+        Largest distance of a tile's centres to its centroid.
     in_lo, in_hi, cls_lo, cls_hi : int64 arrays of shape (n_queries,)
         Half-open centre ranges of each query's input and class (empty ranges
         give ``-inf``).
@@ -192,6 +207,8 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls
             centres_t,
             inv_two_var,
             shift,
+            tile_centroids,
+            tile_radii,
             in_lo,
             in_hi,
             cls_lo,
@@ -206,16 +223,42 @@ def mixture_lse_direct(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls
 # the prange body the same loops ran 3x slower (the parfor lowering loses
 # vectorisation of the inlined helpers).
 @jit
-def _direct_block(queries, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1):
+def _direct_block(
+    queries,
+    centres_t,
+    inv_two_var,
+    shift,
+    tile_centroids,
+    tile_radii,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
+    q0,
+    q1,
+):
     n_centres = centres_t.shape[1]
+    n_features = centres_t.shape[0]
     fixed = shift.shape[0] > 0
+    skip_far = fixed and tile_radii.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
     state = np.empty((q1 - q0, 6))
     for q in range(q0, q1):
         _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
     for start in range(0, n_centres, _CENTRE_TILE):
         width = min(n_centres, start + _CENTRE_TILE) - start
+        tile = start // _CENTRE_TILE
         for q in range(q0, q1):
+            if skip_far:
+                sq = 0.0
+                for k in range(n_features):
+                    diff = queries[q, k] - tile_centroids[tile, k]
+                    sq += diff * diff
+                gap = math.sqrt(sq) - tile_radii[tile]
+                # Every term <= exp(-gap^2 / 2b^2 - shift): the tile's sum is negligible.
+                if gap > 0.0 and -gap * gap * inv_two_var - shift[q] + math.log(width) < _SKIP_LOG_TERM:
+                    continue
             sq_dist_into(buf, queries[q], centres_t, start, width)
             _absorb_tile(
                 buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
@@ -333,6 +376,26 @@ def centre_tiles(centres):
     padded = np.zeros((n_tiles * _CENTRE_TILE, n_features))
     padded[:n_centres] = centres
     return np.ascontiguousarray(padded.reshape(n_tiles, _CENTRE_TILE, n_features).transpose(0, 2, 1))
+
+
+def tile_geometry(centres):
+    """Centroid and radius of every tile of ``_CENTRE_TILE`` consecutive
+    centres, for :func:`mixture_lse_direct` (plain NumPy, O(n d)).
+
+    Returns
+    -------
+    centroids : float64 array of shape (n_tiles, n_features)
+    radii : float64 array of shape (n_tiles,)
+        Largest distance of a tile's centres to its centroid, widened by a
+        relative 1e-12 so rounding can only keep a tile, never skip one.
+    """
+    n_centres = centres.shape[0]
+    starts = np.arange(0, n_centres, _CENTRE_TILE)
+    counts = np.diff(np.append(starts, n_centres))
+    centroids = np.add.reduceat(centres, starts, axis=0) / counts[:, None]
+    offsets = centres - np.repeat(centroids, counts, axis=0)
+    radii = np.sqrt(np.maximum.reduceat(np.einsum("ij,ij->i", offsets, offsets), starts))
+    return centroids, radii * (1.0 + 1e-12) + 1e-300
 
 
 @jit
@@ -629,6 +692,24 @@ def block_geometry(centres, bounds, centroids, radii):
                 sq += diff * diff
             rho = max(rho, math.sqrt(sq))
         radii[b] = rho
+
+
+@jit
+def within_balls(centres, bounds, centroids, radii):
+    """Whether every centre of block ``b`` (``bounds[b]:bounds[b + 1]``) lies
+    within ``radii[b]`` of ``centroids[b]`` (the same arithmetic as
+    :func:`block_geometry`, so a block's own members always pass)."""
+    n_features = centres.shape[1]
+    for b in range(bounds.shape[0] - 1):
+        limit = radii[b]
+        for i in range(bounds[b], bounds[b + 1]):
+            sq = 0.0
+            for k in range(n_features):
+                diff = centres[i, k] - centroids[b, k]
+                sq += diff * diff
+            if math.sqrt(sq) > limit:
+                return False
+    return True
 
 
 @jit

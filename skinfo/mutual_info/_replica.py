@@ -61,7 +61,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._mixture import MIXTURE_METHODS, Groups, mixture_log_sum_exp
-from .._sp_core import centre_activations
+from .._sp_core import centre_activations, input_order
 from ..utils.validation import check_activations, check_labels, check_noise_std, check_positive_int
 
 __all__ = ["replica_convergence"]
@@ -310,8 +310,11 @@ def _estimate_replica_correction(
     rng = check_random_state(random_state)
     if codes is None:
         codes = np.zeros(n_inputs, dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    S = centre_activations(S[order], noise_std)
+    # The plug-in's layout (same centring, same input order), so its block
+    # graph applies here.
+    S = centre_activations(S, noise_std)
+    order = input_order(S, codes)
+    S = S[order]
     codes = codes[order]
     class_bounds = np.concatenate([[0], np.cumsum(np.bincount(codes))]).astype(np.int64)
     # Shuffle every input's replicas, then chain c puts half c first: its
