@@ -122,6 +122,10 @@ _DENSE_MAX_SHIFT = 600.0
 # blocks shrink the graph but loosen the block bound (the truncation stays
 # exact either way); 5-8 was fastest in benchmarks/bench_sp.py.
 _BLOCK_RADIUS_STDS = 5.0
+# Unordered centres (no groups) are put in k-d tree order for the dense
+# kernel's tile bound when there are several tiles and a tree is cheap.
+_SPATIAL_ORDER_MAX_FEATURES = 32
+_SPATIAL_ORDER_MIN_CENTRES = 4096
 
 
 @dataclass(frozen=True)
@@ -556,6 +560,15 @@ def _mixture_log_sum_exp(
                 graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
         if graph is None:
             skip_far_tiles = query_centre is not None
+            if (
+                skip_far_tiles
+                and free_order
+                and n_features <= _SPATIAL_ORDER_MAX_FEATURES
+                and n_centres > _SPATIAL_ORDER_MIN_CENTRES
+            ):
+                # No ranges to keep: centres in k-d tree order make the tiles
+                # compact, so far ones can be bounded away.
+                centres = centres[cKDTree(centres).indices]
             return _dense(queries, centres, noise_std, groups, noise_sq, skip_far_tiles), "dense", None
         new_plan = None
         if uniform_reach is not None:
