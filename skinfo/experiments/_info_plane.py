@@ -1,6 +1,7 @@
 """The information plane of the SZT network trained with noise (Goldfeld et al., 2019)."""
 
 import math
+import threading
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -221,6 +222,24 @@ def compression_summary(result, key="mi_x"):
     return rows
 
 
+def _compile_estimators(noise_std, method, n_bins, value_range, failures):
+    """Compile (or load from Numba's cache) every kernel a checkpoint uses, on
+    tiny data: run in a thread while the network trains, so a fresh install
+    pays the compile time (~20 s on 2 cores) beside the training rather than
+    after it.  The training loop holds no GIL, and kernels compile under
+    Numba's own lock, so the two proceed side by side."""
+    try:
+        rng = np.random.default_rng(0)
+        S = np.tanh(rng.normal(size=(64, 2, 3)))
+        y = np.repeat([0, 1], 32)
+        for path in ("dense", "tree", "pruned") if method == "auto" else (method,):
+            for layer in (S, S[:, 0]):  # a noisy deeper layer and the deterministic first
+                NoisyMutualInformation(noise_std, n_mc=1, method=path, random_state=0, n_jobs=1).fit(layer, y)
+        _layer_scores(S[:, 0], y, n_bins, value_range)
+    except Exception as exc:  # re-raised in the main thread after training
+        failures.append(exc)
+
+
 def _checkpoint_records(
     mlp,
     epoch,
@@ -407,6 +426,14 @@ def run_info_plane(
         train, test = train_test_split(indices, test_size=test_size, stratify=y, random_state=base_seed)
     else:
         train, test = indices, indices[:0]
+    value_range = {"tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}.get(activation)  # linear: each layer's range
+    failures = []
+    compiling = threading.Thread(
+        target=_compile_estimators,
+        args=(max(noise_std, 0.05), method, n_bins, value_range, failures),
+        daemon=True,  # a training error ends the run at once
+    )
+    compiling.start()
     mlp = NoisyMLP(
         hidden_layer_sizes,
         activation=activation,
@@ -419,7 +446,9 @@ def run_info_plane(
         random_state=base_seed,
         verbose=verbose,
     ).fit(X[train], y[train])
-    value_range = {"tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}.get(activation)  # linear: each layer's range
+    compiling.join()
+    if failures:
+        raise failures[0]
     seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
     jobs = (
         delayed(_checkpoint_records)(
