@@ -365,21 +365,20 @@ def _dense(queries, centres, noise_std, groups, noise_sq=None, skip_far_tiles=Fa
     out = np.empty((queries.shape[0], 3))
     ranges = groups.ranges()
     own_shift = _dense_shift(noise_sq, noise_std)
-    if centres.shape[1] >= _GEMM_MIN_FEATURES:
+    n_features = centres.shape[1]
+    tile_centroids, tile_radii = np.empty((0, n_features)), np.empty(0)
+    if skip_far_tiles and own_shift.shape[0]:
+        # Each query's own centre is here and in both its ranges, so every
+        # sum is at least its own term: far tiles can be bounded away.
+        tile_centroids, tile_radii = tile_geometry(centres)
+    tiles = (own_shift, tile_centroids, tile_radii)
+    if n_features >= _GEMM_MIN_FEATURES:
         centre_sq = np.einsum("ij,ij->i", centres, centres)
         mixture_lse_gemm(
-            queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, own_shift, *ranges, out
+            queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, *tiles, *ranges, out
         )
     else:
-        n_features = centres.shape[1]
-        tile_centroids, tile_radii = np.empty((0, n_features)), np.empty(0)
-        if skip_far_tiles and own_shift.shape[0]:
-            # Each query's own centre is here and in both its ranges, so every
-            # sum is at least its own term: far tiles can be bounded away.
-            tile_centroids, tile_radii = tile_geometry(centres)
-        mixture_lse_direct(
-            queries, centres_t, inv_two_var, own_shift, tile_centroids, tile_radii, *ranges, out
-        )
+        mixture_lse_direct(queries, centres_t, inv_two_var, *tiles, *ranges, out)
     return out
 
 

@@ -89,7 +89,9 @@ def test_direct_and_gemm_match_reference(seed, n_queries, n_centres, n_features,
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
     centres_t = np.ascontiguousarray(centres.T)
-    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, 0.5, running_max, *ranges, out)
+    mixture_lse_gemm(
+        queries, centre_tiles(centres), centre_sq, centres_t, 0.5, running_max, *no_tiles, *ranges, out
+    )
     # The BLAS expansion loses ~eps * ||t||^2 * inv_two_var absolutely.
     atol = 1e-12 * (1 + scale**2 * n_features)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
@@ -121,7 +123,9 @@ def test_dense_kernels_with_fixed_shift_match_reference(seed, n_queries, n_centr
     mixture_lse_direct(queries, centres_t, inv_two_var, shift, *no_tiles, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     centre_sq = np.sum(centres**2, axis=1)
-    mixture_lse_gemm(queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, shift, *ranges, out)
+    mixture_lse_gemm(
+        queries, centre_tiles(centres), centre_sq, centres_t, inv_two_var, shift, *no_tiles, *ranges, out
+    )
     atol = 1e-12 * (1 + scale**2 * n_features)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=atol)
 
@@ -224,7 +228,8 @@ def test_tile_geometry_bounds_every_centre(rng):
 
 def test_direct_kernel_skipping_far_tiles_matches_reference(rng):
     """Clustered centres (clusters of ~1100 in order, far apart in noise units):
-    most (query, tile) pairs are bounded away, and every column still equals
+    most (query, tile) pairs are bounded away, and every column of both dense
+    kernels still equals
     SciPy's logsumexp to rounding (the queries' own centres lie in their
     input and class ranges, as the kernel requires for skipping)."""
     n_clusters, per_cluster, n_features, noise = 4, 1100, 3, 0.1
@@ -248,8 +253,21 @@ def test_direct_kernel_skipping_far_tiles_matches_reference(rng):
     assert np.mean((gap > 0) & (bound < -60 * np.log(2))) > 0.3  # the skip is exercised
     ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
     out = np.empty((300, 3))
-    mixture_lse_direct(
-        queries, np.ascontiguousarray(centres.T), inv_two_var, shift, centroids, radii,
-        in_lo, in_hi, cls_lo, cls_hi, out,
-    )  # fmt: skip
+    centres_t = np.ascontiguousarray(centres.T)
+    ranges = (in_lo, in_hi, cls_lo, cls_hi)
+    mixture_lse_direct(queries, centres_t, inv_two_var, shift, centroids, radii, *ranges, out)
     np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-12)
+    centre_sq = np.sum(centres**2, axis=1)
+    mixture_lse_gemm(
+        queries,
+        centre_tiles(centres),
+        centre_sq,
+        centres_t,
+        inv_two_var,
+        shift,
+        centroids,
+        radii,
+        *ranges,
+        out,
+    )
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-10)

@@ -161,6 +161,19 @@ def _finish_state(state, fixed, q, query, centres_t, inv_two_var, in_lo, in_hi, 
             out[q, col] = _lse_direct_range(query, centres_t, inv_two_var, lo, hi)
 
 
+@jit(inline="always")
+def _tile_negligible(query, shift, centroid, radius, width, inv_two_var):
+    """Whether a tile's whole sum is below 2^-60 of the own-centre term: every
+    term is at most ``exp(-gap^2 / 2b^2 - shift)``, ``gap`` the distance from
+    the query to the tile's ball."""
+    sq = 0.0
+    for k in range(query.shape[0]):
+        diff = query[k] - centroid[k]
+        sq += diff * diff
+    gap = math.sqrt(sq) - radius
+    return gap > 0.0 and -gap * gap * inv_two_var - shift + math.log(width) < _SKIP_LOG_TERM
+
+
 @parallel_jit
 def mixture_lse_direct(
     queries, centres_t, inv_two_var, shift, tile_centroids, tile_radii, in_lo, in_hi, cls_lo, cls_hi, out
@@ -239,7 +252,6 @@ def _direct_block(
     q1,
 ):
     n_centres = centres_t.shape[1]
-    n_features = centres_t.shape[0]
     fixed = shift.shape[0] > 0
     skip_far = fixed and tile_radii.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
@@ -250,15 +262,10 @@ def _direct_block(
         width = min(n_centres, start + _CENTRE_TILE) - start
         tile = start // _CENTRE_TILE
         for q in range(q0, q1):
-            if skip_far:
-                sq = 0.0
-                for k in range(n_features):
-                    diff = queries[q, k] - tile_centroids[tile, k]
-                    sq += diff * diff
-                gap = math.sqrt(sq) - tile_radii[tile]
-                # Every term <= exp(-gap^2 / 2b^2 - shift): the tile's sum is negligible.
-                if gap > 0.0 and -gap * gap * inv_two_var - shift[q] + math.log(width) < _SKIP_LOG_TERM:
-                    continue
+            if skip_far and _tile_negligible(
+                queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
+            ):
+                continue
             sq_dist_into(buf, queries[q], centres_t, start, width)
             _absorb_tile(
                 buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
@@ -281,7 +288,19 @@ def _direct_block(
 
 @parallel_jit
 def mixture_lse_gemm(
-    queries, centre_tiles, centre_sq, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out
+    queries,
+    centre_tiles,
+    centre_sq,
+    centres_t,
+    inv_two_var,
+    shift,
+    tile_centroids,
+    tile_radii,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
 ):
     """As :func:`mixture_lse_direct`, with the cross terms from BLAS.
 
@@ -299,6 +318,9 @@ def mixture_lse_gemm(
         ``||c_j||^2``.
     centres_t : float64 array of shape (n_features, n_centres)
         For the underflow fallback.
+    tile_centroids, tile_radii
+        As in :func:`mixture_lse_direct`; a tile every query of a block can
+        bound away costs no BLAS call.
     """
     n_queries = queries.shape[0]
     n_blocks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
@@ -311,6 +333,8 @@ def mixture_lse_gemm(
             centres_t,
             inv_two_var,
             shift,
+            tile_centroids,
+            tile_radii,
             in_lo,
             in_hi,
             cls_lo,
@@ -323,11 +347,27 @@ def mixture_lse_gemm(
 
 @jit
 def _gemm_block(
-    queries, centre_tiles, centre_sq, centres_t, inv_two_var, shift, in_lo, in_hi, cls_lo, cls_hi, out, q0, q1
+    queries,
+    centre_tiles,
+    centre_sq,
+    centres_t,
+    inv_two_var,
+    shift,
+    tile_centroids,
+    tile_radii,
+    in_lo,
+    in_hi,
+    cls_lo,
+    cls_hi,
+    out,
+    q0,
+    q1,
 ):
     n_features = queries.shape[1]
     n_centres = centre_sq.shape[0]
     fixed = shift.shape[0] > 0
+    skip_far = fixed and tile_radii.shape[0] > 0
+    far = np.zeros(q1 - q0, dtype=np.bool_)
     buf = np.empty(_CENTRE_TILE)
     state = np.empty((q1 - q0, 6))
     query_sq = np.empty(q1 - q0)
@@ -342,8 +382,19 @@ def _gemm_block(
     for tile in range(centre_tiles.shape[0]):
         start = tile * _CENTRE_TILE
         width = min(n_centres, start + _CENTRE_TILE) - start
+        n_far = 0
+        if skip_far:
+            for q in range(q0, q1):
+                far[q - q0] = _tile_negligible(
+                    queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
+                )
+                n_far += far[q - q0]
+            if n_far == q1 - q0:
+                continue
         np.dot(block_queries, centre_tiles[tile], cross)
         for q in range(q0, q1):
+            if far[q - q0]:
+                continue
             qs = query_sq[q - q0]
             row = cross[q - q0]
             cs = centre_sq[start : start + width]
