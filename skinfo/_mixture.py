@@ -34,20 +34,26 @@ centres.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from ._kernels._mixture import (
+from ._kernels._graph import (
     block_geometry,
-    centre_tiles,
+    cell_grid,
+    count_within,
     greedy_blocks,
+    grid_pairs,
+    grid_reached,
     links_from_cross,
+    morton_keys,
+    neighbour_runs,
+    symmetric_csr,
+)
+from ._kernels._mixture import (
+    centre_tiles,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
     mixture_lse_runs_rows,
-    neighbour_runs,
     own_sq_dist,
-    symmetric_csr,
 )
 from .utils._threads import numba_threads
 
@@ -178,11 +184,15 @@ def _reach(noise_sq, n_centres, noise_std, method):
 def _mostly_reached(centres, reach, max_fill):
     """Cheap first probe: would the truncated paths' single link radius (the
     largest reach) cover more than ``max_fill`` of the centres around a
-    typical centre?  (Distances from a few evenly spaced centres to a sample,
-    one small BLAS call; if so, the pruning paths cannot pay.)"""
-    n_centres = centres.shape[0]
+    typical centre?  (Distances from a few evenly spaced centres to a sample;
+    if so, the pruning paths cannot pay.)"""
+    n_centres, n_features = centres.shape
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
     probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
+    radius = float(np.max(reach))
+    if n_features <= _TREE_MAX_FEATURES:
+        # A direct loop beats the BLAS call and its temporaries in low dimension.
+        return count_within(probe, sample, radius) > max_fill * probe.shape[0] * sample.shape[0]
     sample = sample - probe.mean(axis=0)
     probe = probe - probe.mean(axis=0)
     sq = (
@@ -190,23 +200,23 @@ def _mostly_reached(centres, reach, max_fill):
         + np.einsum("ij,ij->i", sample, sample)[None, :]
         - 2.0 * (probe @ sample.T)
     )
-    return np.mean(sq <= np.max(reach) ** 2) > max_fill
+    return np.mean(sq <= radius**2) > max_fill
 
 
 def _plan_tree(centres, bounds, method, reach, n_queries):
-    """Block graph from a k-d tree over block centroids, or None when the
-    dense path is better."""
+    """Block graph from a cell grid over block centroids (low dimension), or
+    None when the dense path is better."""
     n_centres = centres.shape[0]
     reach = float(np.max(reach))
     centroids, radii, block_of_centre = _block_geometry(centres, bounds)
     link = reach + 2.0 * float(radii.max())
-    tree = cKDTree(centroids)
+    grid = cell_grid(centroids, link)
     n_blocks = centroids.shape[0]
     sizes = np.diff(bounds)
     # The graph size is estimated under every method, so a forced "tree"
     # cannot build an O(n^2) graph either.
     probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
-    reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
+    reached = grid_reached(centroids, probe, link, *grid)
     graph_size = np.mean(reached) * n_blocks
     if graph_size > _TREE_MAX_LINKS:
         if method == "tree":
@@ -217,11 +227,7 @@ def _plan_tree(centres, bounds, method, reach, n_queries):
         reached_work = np.mean(reached) * np.mean(sizes) * n_queries
         if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
             return None, None
-    pairs = tree.query_pairs(link, output_type="ndarray")
-    if pairs.size and radii.max() > 0.0:
-        gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
-        pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
-    pairs = pairs.astype(np.int64, copy=False).reshape(-1, 2)
+    pairs = grid_pairs(centroids, radii, reach, *grid)
     if 2 * pairs.shape[0] + n_blocks > _TREE_MAX_LINKS:
         if method == "tree":
             _too_many_links(method, 2 * pairs.shape[0] + n_blocks)
@@ -374,10 +380,10 @@ def mixture_log_sum_exp(
             elif reach is not None:
                 tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
                 if free_order:
-                    # No ranges to keep: visit centres in k-d tree order and cut
+                    # No ranges to keep: visit centres in Morton order and cut
                     # them into compact blocks, so neighbours are contiguous in
                     # memory and the block graph stays small.
-                    order = cKDTree(centres).indices.astype(np.int64)
+                    order = np.argsort(morton_keys(centres), kind="stable")
                     rank = np.empty_like(order)
                     rank[order] = np.arange(n_centres, dtype=np.int64)
                     tree_centres = centres[order]

@@ -14,6 +14,7 @@ import pytest
 from scipy.special import logsumexp
 
 from skinfo._kernels import _mixture as kernels
+from skinfo._kernels._graph import links_from_cross
 from skinfo._mixture import _TREE_MAX_LINKS, MIXTURE_METHODS, TRUNCATION_TOL, Groups, mixture_log_sum_exp
 
 # Truncation error (<= tol nats, and only downwards) plus float rounding.
@@ -205,7 +206,7 @@ def test_links_from_cross_matches_brute_force(rng):
     row_limit = rng.uniform(0.5, 2.0, 30)
     row_limit[3] = -np.inf  # a block without queries links nothing
     col_radius = rng.uniform(0.0, 0.5, 50)
-    indptr, linked = kernels.links_from_cross(
+    indptr, linked = links_from_cross(
         rows @ cols.T, np.sum(rows**2, axis=1), np.sum(cols**2, axis=1), row_limit, col_radius, 0.0
     )
     dist = np.sqrt(np.sum((rows[:, None, :] - cols[None, :, :]) ** 2, axis=2))
