@@ -39,13 +39,13 @@ from ._kernels._graph import (
     block_geometry,
     cell_grid,
     count_within,
+    directed_csr,
     greedy_blocks,
-    grid_pairs,
+    grid_links,
     grid_reached,
     links_from_cross,
     morton_keys,
     neighbour_runs,
-    symmetric_csr,
 )
 from ._kernels._mixture import (
     centre_tiles,
@@ -203,18 +203,26 @@ def _mostly_reached(centres, reach, max_fill):
     return np.mean(sq <= radius**2) > max_fill
 
 
-def _plan_tree(centres, bounds, method, reach, n_queries):
+def _plan_tree(centres, query_centre, bounds, method, reach):
     """Block graph from a cell grid over block centroids (low dimension), or
-    None when the dense path is better."""
+    None when the dense path is better.
+
+    Block ``a`` links block ``c`` when ``||mu_a - mu_c|| <= reach_a + rho_a +
+    rho_c``, with ``reach_a`` the largest ``R_q + ||z_q||`` of the queries
+    drawn in ``a`` (so the graph is directed).
+    """
     n_centres = centres.shape[0]
-    reach = float(np.max(reach))
+    n_queries = query_centre.shape[0]
     centroids, radii, block_of_centre = _block_geometry(centres, bounds)
-    link = reach + 2.0 * float(radii.max())
-    grid = cell_grid(centroids, link)
     n_blocks = centroids.shape[0]
+    block_reach = np.full(n_blocks, -np.inf)
+    np.maximum.at(block_reach, block_of_centre[query_centre], reach)
+    link = float(block_reach.max()) + 2.0 * float(radii.max())
+    grid = cell_grid(centroids, link)
     sizes = np.diff(bounds)
-    # The graph size is estimated under every method, so a forced "tree"
-    # cannot build an O(n^2) graph either.
+    # The graph size is estimated (from above: every block at the largest
+    # reach) under every method, so a forced "tree" cannot build an O(n^2)
+    # graph either.
     probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
     reached = grid_reached(centroids, probe, link, *grid)
     graph_size = np.mean(reached) * n_blocks
@@ -227,12 +235,12 @@ def _plan_tree(centres, bounds, method, reach, n_queries):
         reached_work = np.mean(reached) * np.mean(sizes) * n_queries
         if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
             return None, None
-    pairs = grid_pairs(centroids, radii, reach, *grid)
-    if 2 * pairs.shape[0] + n_blocks > _TREE_MAX_LINKS:
+    links = grid_links(centroids, radii, block_reach, *grid)
+    if links.shape[0] > _TREE_MAX_LINKS:
         if method == "tree":
-            _too_many_links(method, 2 * pairs.shape[0] + n_blocks)
+            _too_many_links(method, links.shape[0])
         return None, None
-    indptr, neighbours = symmetric_csr(n_blocks, pairs)
+    indptr, neighbours = directed_csr(n_blocks, links)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
     return _BlockGraph(run_indptr, run_lo, run_hi), block_of_centre
 
@@ -391,7 +399,7 @@ def mixture_log_sum_exp(
                     bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
                 elif bounds is None:
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
-                graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
+                graph, block_of_centre = _plan_tree(tree_centres, tree_query_centre, bounds, method, reach)
         if graph is None:
             return _dense(queries, centres, noise_std, groups), "dense"
         out = np.empty((queries.shape[0], 3))

@@ -10,7 +10,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
 from skinfo._kernels._fastexp import exp_nonpositive
-from skinfo._kernels._graph import neighbour_runs, symmetric_csr
+from skinfo._kernels._graph import directed_csr, neighbour_runs
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
     centre_tiles,
@@ -94,8 +94,8 @@ def test_run_kernel_matches_reference(seed, n_blocks, block_size):
     queries = centres[query_centre] + 0.3 * rng.normal(size=(20, 3))
     inv_two_var = 2.0
     shift = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
-    all_pairs = np.array([(a, c) for a in range(n_blocks) for c in range(a + 1, n_blocks)], dtype=np.int64)
-    indptr, neighbours = symmetric_csr(n_blocks, all_pairs.reshape(-1, 2))
+    all_links = np.array([(a, c) for a in range(n_blocks) for c in range(n_blocks)], dtype=np.int64)
+    indptr, neighbours = directed_csr(n_blocks, all_links)
     bounds = np.arange(n_blocks + 1, dtype=np.int64) * block_size
     lo_hi = np.sort(rng.integers(0, n_centres + 1, size=(20, 4)), axis=1)
     # every query's ranges contain its own centre, as in the estimators

@@ -22,13 +22,13 @@ __all__ = [
     "block_geometry",
     "cell_grid",
     "count_within",
+    "directed_csr",
     "greedy_blocks",
-    "grid_pairs",
+    "grid_links",
     "grid_reached",
     "links_from_cross",
     "morton_keys",
     "neighbour_runs",
-    "symmetric_csr",
 ]
 
 # Bits per coordinate of a Morton key (at most 63 // n_features so the key
@@ -323,50 +323,56 @@ def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets):
 
 
 @jit
-def grid_pairs(centroids, radii, reach, order, cell_key, cell_start, offsets):
-    """Block pairs with ``||mu_a - mu_c|| <= reach + rho_a + rho_c``.
+def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
+    """Directed block links ``a -> c`` with
+    ``||mu_a - mu_c|| <= reach_a + rho_a + rho_c``.
 
-    Every such pair lies in the same or adjacent cells of :func:`cell_grid`
-    built with radius ``reach + 2 max(rho)``.  Each pair of cells is visited
-    once, from the cell with the smaller key (the non-negative offsets); the
-    windows of one offset move forward with the cell key, so they are found
-    by one forward-moving pointer per offset instead of a search.
+    ``reach_a`` bounds ``R_q + ||z_q||`` over the queries drawn in block
+    ``a``, so the link keeps every centre of ``c`` within ``R_q`` of such a
+    query (triangle inequality).  Every link lies in the same or adjacent
+    cells of :func:`cell_grid` built with radius ``max(reach) + 2 max(rho)``.
+    Each pair of cells is visited once, from the cell with the smaller key
+    (the non-negative offsets), and both directions are tested; the windows
+    of one offset move forward with the cell key, so one forward-moving
+    pointer per offset finds them without a search.
 
     Parameters
     ----------
     centroids : float64 array of shape (n_blocks, n_features)
     radii : float64 array of shape (n_blocks,)
-    reach : float
-        Largest truncation radius plus noise norm over the queries.
+    reach : float64 array of shape (n_blocks,)
+        Each block's ``max_q(R_q + ||z_q||)``; ``-inf`` for a block without
+        queries (it links nothing, not even itself).
     order, cell_key, cell_start, offsets : int64 arrays
         From :func:`cell_grid`.
 
     Returns
     -------
-    pairs : int64 array of shape (n_pairs, 2)
-        Each linked pair once, in no particular order (a function of the
-        input only).
+    links : int64 array of shape (n_links, 2)
+        Rows ``(a, c)``, each link once, self links included, in an order
+        that depends on the input only.
     """
     n_cells = cell_key.shape[0]
-    n_features = centroids.shape[1]
-    # Centroids in cell order, so the candidate loops stream memory.
-    points = np.empty((order.shape[0], n_features))
-    rho = np.empty(order.shape[0])
-    for p in range(order.shape[0]):
+    n_blocks, n_features = centroids.shape
+    # Block data in cell order, so the candidate loops stream memory.
+    points = np.empty((n_blocks, n_features))
+    rho = np.empty(n_blocks)
+    limit = np.empty(n_blocks)
+    for p in range(n_blocks):
         points[p] = centroids[order[p]]
         rho[p] = radii[order[p]]
+        limit[p] = reach[order[p]] + rho[p]
     forward = offsets[offsets >= 0]
     pointer = np.zeros(forward.shape[0], dtype=np.int64)
-    pairs = np.empty((max(16, 4 * order.shape[0]), 2), dtype=np.int64)
-    n_pairs = 0
+    links = np.empty((max(16, 8 * n_blocks), 2), dtype=np.int64)
+    n_links = 0
     for i in range(n_cells):
         key = cell_key[i]
         lo = cell_start[i]
         hi = cell_start[i + 1]
         for o in range(forward.shape[0]):
             # Offset 0: only the next cell along the last coordinate (the
-            # previous one visits this cell itself); pairs inside the cell
-            # are taken below.
+            # previous cell visits this one); links inside the cell follow.
             low_key = key + forward[o] - 1 if forward[o] > 0 else key + 1
             first = pointer[o]
             while first < n_cells and cell_key[first] < low_key:
@@ -375,92 +381,92 @@ def grid_pairs(centroids, radii, reach, order, cell_key, cell_start, offsets):
             last = first
             while last < n_cells and cell_key[last] <= key + forward[o] + 1:
                 last += 1
-            if last > first:
-                pairs, n_pairs = _link_ranges(
-                    points, rho, order, reach, lo, hi, cell_start[first], cell_start[last], pairs, n_pairs
+            for pa in range(lo, hi):
+                links, n_links = _link_range(
+                    points, rho, limit, order, pa, cell_start[first], cell_start[last], links, n_links
                 )
         for pa in range(lo, hi):
-            pairs, n_pairs = _link_ranges(points, rho, order, reach, pa, pa + 1, pa + 1, hi, pairs, n_pairs)
-    return pairs[:n_pairs].copy()
+            if limit[pa] >= 0.0:
+                links, n_links = _append_link(links, n_links, order[pa], order[pa])
+            links, n_links = _link_range(points, rho, limit, order, pa, pa + 1, hi, links, n_links)
+    return links[:n_links].copy()
 
 
 @jit(inline="always")
-def _link_ranges(points, rho, order, reach, a_lo, a_hi, c_lo, c_hi, pairs, n_pairs):
-    """Append the linked pairs between positions ``a_lo:a_hi`` and ``c_lo:c_hi``
-    (cell order) to ``pairs``, growing it when full."""
+def _link_range(points, rho, limit, order, pa, c_lo, c_hi, links, n_links):
+    """Test block ``pa`` against blocks ``c_lo:c_hi`` (cell order) in both
+    directions and append the links kept."""
     n_features = points.shape[1]
-    for pa in range(a_lo, a_hi):
-        for pc in range(c_lo, c_hi):
-            sq = 0.0
-            for j in range(n_features):
-                diff = points[pa, j] - points[pc, j]
-                sq += diff * diff
-            bound = reach + rho[pa] + rho[pc]
-            if sq <= bound * bound:
-                if n_pairs == pairs.shape[0]:
-                    grown = np.empty((2 * n_pairs, 2), dtype=np.int64)
-                    grown[:n_pairs] = pairs
-                    pairs = grown
-                pairs[n_pairs, 0] = order[pa]
-                pairs[n_pairs, 1] = order[pc]
-                n_pairs += 1
-    return pairs, n_pairs
+    for pc in range(c_lo, c_hi):
+        sq = 0.0
+        for j in range(n_features):
+            diff = points[pa, j] - points[pc, j]
+            sq += diff * diff
+        forward = limit[pa] + rho[pc]
+        if forward >= 0.0 and sq <= forward * forward:
+            links, n_links = _append_link(links, n_links, order[pa], order[pc])
+        backward = limit[pc] + rho[pa]
+        if backward >= 0.0 and sq <= backward * backward:
+            links, n_links = _append_link(links, n_links, order[pc], order[pa])
+    return links, n_links
+
+
+@jit(inline="always")
+def _append_link(links, n_links, a, c):
+    if n_links == links.shape[0]:
+        grown = np.empty((2 * n_links, 2), dtype=np.int64)
+        grown[:n_links] = links
+        links = grown
+    links[n_links, 0] = a
+    links[n_links, 1] = c
+    return links, n_links + 1
 
 
 @jit
-def symmetric_csr(n_nodes, pairs):
-    """CSR adjacency of an undirected graph given as (i, j) pairs, self loops
-    added, each node's neighbours in ascending order.
+def directed_csr(n_nodes, links):
+    """CSR adjacency of a directed graph, each node's targets ascending.
 
-    Two stable counting passes instead of a sort per node: first every
-    directed edge goes to its target's bucket (by symmetry, bucket ``c`` then
-    holds the neighbours of ``c``, unordered); then the buckets are visited in
-    ascending ``c``, appending ``c`` to each of its neighbours' lists, which
-    therefore come out ascending.
+    Two stable counting passes instead of a sort per node: the links are
+    first bucketed by target, then the buckets are visited in ascending
+    target order and each link appended to its source's list, which
+    therefore comes out ascending.
 
     Parameters
     ----------
     n_nodes : int
-    pairs : int64 array of shape (n_pairs, 2)
-        Distinct unordered pairs of distinct nodes.
+    links : int64 array of shape (n_links, 2)
+        Rows ``(a, c)``: a link from ``a`` to ``c``.
 
     Returns
     -------
     indptr : int64 array of shape (n_nodes + 1,)
-    neighbours : int64 array of shape (2 * n_pairs + n_nodes,)
-        Neighbours of node ``a`` in ``neighbours[indptr[a]:indptr[a + 1]]``,
-        ascending (``a`` itself included).
+    targets : int64 array of shape (n_links,)
+        Targets of node ``a`` in ``targets[indptr[a]:indptr[a + 1]]``,
+        ascending (repeated links stay repeated).
     """
-    n_pairs = pairs.shape[0]
+    n_links = links.shape[0]
+    by_target = np.zeros(n_nodes + 1, dtype=np.int64)
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    for e in range(n_links):
+        by_target[links[e, 1] + 1] += 1
+        indptr[links[e, 0] + 1] += 1
     for a in range(n_nodes):
-        indptr[a + 1] = 1
-    for p in range(n_pairs):
-        indptr[pairs[p, 0] + 1] += 1
-        indptr[pairs[p, 1] + 1] += 1
-    for a in range(n_nodes):
+        by_target[a + 1] += by_target[a]
         indptr[a + 1] += indptr[a]
-    n_links = indptr[n_nodes]
-    bucket = np.empty(n_links, dtype=np.int64)
-    fill = indptr[:-1].copy()
-    for a in range(n_nodes):
-        bucket[fill[a]] = a
-        fill[a] += 1
-    for p in range(n_pairs):
-        a = pairs[p, 0]
-        c = pairs[p, 1]
-        bucket[fill[c]] = a
+    sources = np.empty(n_links, dtype=np.int64)
+    fill = by_target[:-1].copy()
+    for e in range(n_links):
+        c = links[e, 1]
+        sources[fill[c]] = links[e, 0]
         fill[c] += 1
-        bucket[fill[a]] = c
-        fill[a] += 1
-    fill[:] = indptr[:-1]
-    neighbours = np.empty(n_links, dtype=np.int64)
+    fill = indptr[:-1].copy()
+    targets = np.empty(n_links, dtype=np.int64)
     for c in range(n_nodes):
-        for e in range(indptr[c], indptr[c + 1]):
-            a = bucket[e]
-            neighbours[fill[a]] = c
+        for e in range(by_target[c], by_target[c + 1]):
+            a = sources[e]
+            targets[fill[a]] = c
             fill[a] += 1
-    return indptr, neighbours
+    return indptr, targets
 
 
 @jit
@@ -476,7 +482,7 @@ def neighbour_runs(block_indptr, block_neighbours, block_bounds):
     block_indptr : int64 array of shape (n_blocks + 1,)
     block_neighbours : int64 array of shape (n_links,)
         Each block's neighbours in ascending order (as from
-        :func:`symmetric_csr` or :func:`links_from_cross`).
+        :func:`directed_csr` or :func:`links_from_cross`).
     block_bounds : int64 array of shape (n_blocks + 1,)
         Half-open centre range of each block.
 
