@@ -8,6 +8,7 @@ uncompiled (``tox -e nojit``), so sizes stay small.
 """
 
 import numpy as np
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -98,7 +99,7 @@ def test_block_geometry_is_mean_and_largest_member_distance(seed, n_blocks, n_fe
     for b in range(n_blocks):
         members = centres[bounds[b] : bounds[b + 1]]
         np.testing.assert_allclose(centroids[b], members.mean(axis=0), rtol=1e-13, atol=1e-15)
-        assert radii[b] == max(np.linalg.norm(members - centroids[b], axis=1))
+        np.testing.assert_allclose(radii[b], max(np.linalg.norm(members - centroids[b], axis=1)), rtol=1e-13)
 
 
 @given(
@@ -140,6 +141,27 @@ def test_cell_grid_partitions_points_and_covers_the_radius(
     counts = grid_reached(points, np.arange(n_points), radius, order, cell_key, cell_start, offsets)
     dist = np.sqrt(np.sum((points[:, None, :] - points[None, :, :]) ** 2, axis=2))
     np.testing.assert_array_equal(counts, np.sum(dist <= radius, axis=1))
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 5])
+def test_grid_links_pairs_at_the_radius_across_a_cell_boundary(n_features):
+    """Two blocks exactly ``radius`` apart along the first coordinate, the
+    first a hair below a multiple of the cell width: were the cells narrower
+    than ``radius`` by a relative ``s``, some ``below`` in ``(k s, (k + 1) s)``
+    would put the second block two cells further along and the link would be
+    missed (the sweep covers ``s`` from 1e-12 to 1e-7)."""
+    radius = 1.0
+    for below in np.concatenate([[0.0], np.geomspace(1e-12, 1e-6, 130)]):
+        for multiple in (1, 2, 7):
+            centroids = np.zeros((3, n_features))
+            centroids[1, 0] = multiple * radius - below
+            centroids[2, 0] = centroids[1, 0] + radius
+            # The link radius is the rounded distance itself, so the pair is exactly at it.
+            gap = centroids[2, 0] - centroids[1, 0]
+            reach = np.full(3, gap)
+            radii = np.zeros(3)
+            links = grid_links(centroids, radii, reach, *cell_grid(centroids, gap))
+            assert {(1, 2), (2, 1)} <= set(map(tuple, links)), (below, multiple)
 
 
 @given(
