@@ -14,17 +14,20 @@ reported log-sum-exp is low by at most ``log(1 + tol) <= tol``
 scored against, so the bound holds for the input and class sums too.
 
 Centres are handled in contiguous blocks (an input's replicas, or runs of
-centres in k-d tree order cut at radius 5 noise stds) with centroid ``mu``
-and radius ``rho``; block ``c`` is visited from
-block ``a`` when ``||mu_a - mu_c|| <= max_q(R_q + ||z_q||) + rho_a + rho_c``,
-which by the triangle inequality includes every centre within ``R_q`` of any
-query drawn in block ``a``.  Under ``"tree"`` the block graph comes from
-``scipy.spatial.cKDTree.query_pairs`` (low dimension); under ``"pruned"``
-(high dimension, where k-d trees stop helping) from BLAS centroid distances,
-with each block's own reach ``max_q(R_q + ||z_q||)`` over the queries drawn in
-it.  Either way only links that the bound above cannot exclude are kept, so
-both paths keep the ``1e-12`` nats guarantee, and neither builds a graph of
-more than ``_TREE_MAX_LINKS`` links.
+centres in Morton order cut at radius 5 noise stds) with centroid ``mu`` and
+radius ``rho``; block ``c`` is visited from block ``a`` when
+``||mu_a - mu_c|| <= reach_a + rho_a + rho_c``, with ``reach_a =
+max_q(R_q + ||z_q||)`` over the queries drawn in block ``a``, which by the
+triangle inequality includes every centre within ``R_q`` of any such query.
+Under ``"tree"`` (low dimension) the candidate block pairs come from a grid
+of cells at least ``max_a reach_a + 2 max rho`` wide over the centroids
+(adjacent cells only); under ``"pruned"`` (high dimension, where grids and
+k-d trees stop helping) from BLAS centroid distances.  Either way only links
+that the bound above cannot exclude are kept, so both paths keep the
+``1e-12`` nats guarantee (any order of the centres is exact; a poor one is
+only slower), and neither builds a graph of more than ``_TREE_MAX_LINKS``
+links.  The graph is planned once per call, so all Monte Carlo draws of a
+batch share it.
 
 The dense path streams tiles of centres past blocks of queries with an online
 (running-maximum) log-sum-exp, so its memory is bounded whatever the number of
@@ -39,6 +42,7 @@ from ._kernels._graph import (
     block_geometry,
     cell_grid,
     count_within,
+    counting_order,
     directed_csr,
     greedy_blocks,
     grid_links,
@@ -87,8 +91,8 @@ _PRUNED_MAX_FILL = 0.1
 # O(block x n) memory instead.
 _TREE_MAX_LINKS = 1 << 26
 _TREE_PROBE_BLOCKS = 256
-# k-d tree planning (two trees and a pair search) turned slower than the
-# dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
+# Tree planning (then with k-d trees, before the cell grid) turned slower than
+# the dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
 # dimension BLAS centroid bounds ("pruned") take over.  The block kernel
 # scales its terms by the own-centre term, which must stay within exp's
 # range (_MAX_SHIFT).
@@ -103,9 +107,9 @@ _LINK_CHUNK_ENTRIES = 1 << 22
 # rounding of the BLAS expansion (~d * eps).
 _LINK_REL_SLACK = 1e-9
 _MAX_SHIFT = 700.0
-# Radius of the blocks cut from tree-ordered centres, in noise stds: larger
+# Radius of the blocks cut from Morton-ordered centres, in noise stds: larger
 # blocks shrink the graph but loosen the block bound (the truncation stays
-# exact either way); 5-8 was fastest in benchmarks/bench_sp.py.
+# exact either way); 5 was fastest in benchmarks/bench_sp.py.
 _BLOCK_RADIUS_STDS = 5.0
 
 
@@ -339,9 +343,10 @@ def mixture_log_sum_exp(
     blocks : int64 ndarray of shape (n_blocks + 1,) or None
         Contiguous centre blocks for the truncated paths (e.g. each input's
         replicas); ``None`` makes every centre its own block (cut into
-        compact runs in k-d tree order under ``"tree"``).
+        compact runs in Morton order under ``"tree"``).
     method : {"auto", "dense", "tree", "pruned"}
-        ``"tree"``: block graph from a k-d tree (low dimension);
+        ``"tree"``: block graph from a grid over block centroids (low
+        dimension);
         ``"pruned"``: block graph from BLAS centroid distances (high
         dimension); ``"auto"`` picks from the dimension and a probe of how
         many centres a query reaches.  A forced truncated method whose graph
@@ -420,6 +425,15 @@ def mixture_log_sum_exp(
                 out,
             )
         else:
+            ranges = groups.ranges()
+            by_block = None
+            if np.any(query_block[1:] < query_block[:-1]):
+                # Queries in block order, so consecutive queries stream the same
+                # runs of centres (each query is reduced alone: its result does
+                # not depend on the order).
+                by_block = counting_order(query_block, graph.run_indptr.shape[0] - 1)
+                queries, query_block, own_term = queries[by_block], query_block[by_block], own_term[by_block]
+                ranges = tuple(r[by_block] for r in ranges)
             mixture_lse_runs(
                 queries,
                 query_block,
@@ -429,7 +443,9 @@ def mixture_log_sum_exp(
                 graph.run_lo,
                 graph.run_hi,
                 inv_two_var,
-                *groups.ranges(),
+                *ranges,
                 out,
             )
+            if by_block is not None:
+                out[by_block] = out.copy()
         return out, path
