@@ -382,45 +382,62 @@ def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
             last = first
             while last < n_cells and cell_key[last] <= key + forward[o] + 1:
                 last += 1
-            for pa in range(lo, hi):
-                links, n_links = _link_range(
-                    points, rho, limit, order, pa, cell_start[first], cell_start[last], links, n_links
+            if last > first:
+                links, n_links = _link_ranges(
+                    points,
+                    rho,
+                    limit,
+                    order,
+                    lo,
+                    hi,
+                    cell_start[first],
+                    cell_start[last],
+                    links,
+                    n_links,
+                    False,
                 )
-        for pa in range(lo, hi):
-            if limit[pa] >= 0.0:
-                links, n_links = _append_link(links, n_links, order[pa], order[pa])
-            links, n_links = _link_range(points, rho, limit, order, pa, pa + 1, hi, links, n_links)
+        links, n_links = _link_ranges(points, rho, limit, order, lo, hi, lo, hi, links, n_links, True)
     return links[:n_links].copy()
 
 
 @jit(inline="always")
-def _link_range(points, rho, limit, order, pa, c_lo, c_hi, links, n_links):
-    """Test block ``pa`` against blocks ``c_lo:c_hi`` (cell order) in both
-    directions and append the links kept."""
-    n_features = points.shape[1]
-    for pc in range(c_lo, c_hi):
-        sq = 0.0
-        for j in range(n_features):
-            diff = points[pa, j] - points[pc, j]
-            sq += diff * diff
-        forward = limit[pa] + rho[pc]
-        if forward >= 0.0 and sq <= forward * forward:
-            links, n_links = _append_link(links, n_links, order[pa], order[pc])
-        backward = limit[pc] + rho[pa]
-        if backward >= 0.0 and sq <= backward * backward:
-            links, n_links = _append_link(links, n_links, order[pc], order[pa])
-    return links, n_links
-
-
-@jit(inline="always")
-def _append_link(links, n_links, a, c):
-    if n_links == links.shape[0]:
-        grown = np.empty((2 * n_links, 2), dtype=np.int64)
-        grown[:n_links] = links
+def _link_ranges(points, rho, limit, order, a_lo, a_hi, c_lo, c_hi, links, n_links, same_cell):
+    """Test blocks ``a_lo:a_hi`` against blocks ``c_lo:c_hi`` (cell order) in
+    both directions and append the links kept; within one cell
+    (``same_cell``) each pair is tested once and the self links of blocks
+    with queries are added.  ``links`` grows first, so the loops never check
+    for room."""
+    room = (a_hi - a_lo) * (2 * (c_hi - c_lo) + 1)
+    if n_links + room > links.shape[0]:
+        grown = np.empty((2 * links.shape[0] + room, 2), dtype=np.int64)
+        grown[:n_links] = links[:n_links]
         links = grown
-    links[n_links, 0] = a
-    links[n_links, 1] = c
-    return links, n_links + 1
+    n_features = points.shape[1]
+    for pa in range(a_lo, a_hi):
+        a = order[pa]
+        first = c_lo
+        if same_cell:
+            first = pa + 1
+            if limit[pa] >= 0.0:
+                links[n_links, 0] = a
+                links[n_links, 1] = a
+                n_links += 1
+        for pc in range(first, c_hi):
+            sq = 0.0
+            for j in range(n_features):
+                diff = points[pa, j] - points[pc, j]
+                sq += diff * diff
+            forward = limit[pa] + rho[pc]
+            if forward >= 0.0 and sq <= forward * forward:
+                links[n_links, 0] = a
+                links[n_links, 1] = order[pc]
+                n_links += 1
+            backward = limit[pc] + rho[pa]
+            if backward >= 0.0 and sq <= backward * backward:
+                links[n_links, 0] = order[pc]
+                links[n_links, 1] = a
+                n_links += 1
+    return links, n_links
 
 
 @jit
