@@ -193,8 +193,8 @@ class SPEntropy(InformationEstimator):
         layers; the cost is linear in it.
     method : {"auto", "dense", "tree", "pruned"}, default="auto"
         ``"dense"`` sums every centre (exact, O(n^2 n_mc)). ``"tree"`` keeps
-        only centres within a radius found by :class:`scipy.spatial.cKDTree`,
-        chosen so each log-density is low by at most 1e-12 nats; it is
+        only centres within a radius found through a grid over compact blocks
+        of centres, chosen so each log-density is low by at most 1e-12 nats; it is
         sub-quadratic when the noise is small relative to the spread.
         ``"pruned"`` bounds whole blocks of centres by their centroids and
         radii (BLAS) and skips those beyond the same radius: the path for high
