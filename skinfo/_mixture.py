@@ -42,7 +42,6 @@ from ._kernels._graph import (
     block_geometry,
     cell_grid,
     count_within,
-    counting_order,
     directed_csr,
     greedy_blocks,
     grid_links,
@@ -425,15 +424,6 @@ def mixture_log_sum_exp(
                 out,
             )
         else:
-            ranges = groups.ranges()
-            by_block = None
-            if np.any(query_block[1:] < query_block[:-1]):
-                # Queries in block order, so consecutive queries stream the same
-                # runs of centres (each query is reduced alone: its result does
-                # not depend on the order).
-                by_block = counting_order(query_block, graph.run_indptr.shape[0] - 1)
-                queries, query_block, own_term = queries[by_block], query_block[by_block], own_term[by_block]
-                ranges = tuple(r[by_block] for r in ranges)
             mixture_lse_runs(
                 queries,
                 query_block,
@@ -443,9 +433,7 @@ def mixture_log_sum_exp(
                 graph.run_lo,
                 graph.run_hi,
                 inv_two_var,
-                *ranges,
+                *groups.ranges(),
                 out,
             )
-            if by_block is not None:
-                out[by_block] = out.copy()
         return out, path

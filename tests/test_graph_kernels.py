@@ -16,7 +16,6 @@ from skinfo._kernels._graph import (
     block_geometry,
     cell_grid,
     count_within,
-    counting_order,
     directed_csr,
     greedy_blocks,
     grid_links,
@@ -241,9 +240,3 @@ def test_neighbour_runs_cover_exactly_the_linked_centres(seed, n_blocks, n_links
             *(range(bounds[c], bounds[c + 1]) for c in neighbours[indptr[a] : indptr[a + 1]])
         )
         assert covered == wanted
-
-
-@given(seed=st.integers(0, 2**31), n=st.integers(0, 80), n_keys=st.integers(1, 10))
-def test_counting_order_is_the_stable_argsort(seed, n, n_keys):
-    keys = np.random.default_rng(seed).integers(0, n_keys, n).astype(np.int64)
-    np.testing.assert_array_equal(counting_order(keys, n_keys), np.argsort(keys, kind="stable"))

@@ -22,7 +22,6 @@ __all__ = [
     "block_geometry",
     "cell_grid",
     "count_within",
-    "counting_order",
     "directed_csr",
     "greedy_blocks",
     "grid_links",
@@ -485,33 +484,6 @@ def directed_csr(n_nodes, links):
             targets[fill[a]] = c
             fill[a] += 1
     return indptr, targets
-
-
-@jit
-def counting_order(keys, n_keys):
-    """Stable ordering permutation of small non-negative integer keys.
-
-    Parameters
-    ----------
-    keys : int64 array of shape (n,)
-        Values in ``[0, n_keys)``.
-    n_keys : int
-
-    Returns
-    -------
-    order : int64 array of shape (n,)
-        ``keys[order]`` ascending, equal keys in their input order.
-    """
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in range(keys.shape[0]):
-        start[keys[i] + 1] += 1
-    for k in range(n_keys):
-        start[k + 1] += start[k]
-    order = np.empty(keys.shape[0], dtype=np.int64)
-    for i in range(keys.shape[0]):
-        order[start[keys[i]]] = i
-        start[keys[i]] += 1
-    return order
 
 
 @jit
