@@ -137,10 +137,27 @@ def test_cell_grid_partitions_points_and_covers_the_radius(
     np.testing.assert_array_equal(np.sort(order), np.arange(n_points))
     assert cell_start[0] == 0 and cell_start[-1] == n_points
     assert np.all(np.diff(cell_start) >= 1) and np.all(np.diff(cell_key) > 0)
-    assert offsets.shape == (3 ** (min(n_features, 5) - 1),)
+    assert offsets.shape == (3 ** (min(n_features, 5) - 1),)  # no outliers: every coordinate
     counts = grid_reached(points, np.arange(n_points), radius, order, cell_key, cell_start, offsets)
     dist = np.sqrt(np.sum((points[:, None, :] - points[None, :, :]) ** 2, axis=2))
     np.testing.assert_array_equal(counts, np.sum(dist <= radius, axis=1))
+
+
+@pytest.mark.parametrize("n_features", [2, 5])
+def test_cell_grid_keeps_fine_cells_despite_a_far_outlier(rng, n_features):
+    """One point 1e7 radii away from a bulk spread over ~100 radii: the grid
+    drops coordinates instead of widening its cells, so the bulk still spreads
+    over many cells (a quadratic link search otherwise), and the links stay
+    exactly those within the bound."""
+    points = rng.uniform(0.0, 1.0, size=(300, n_features))
+    points[0] = 1e5
+    radius = 0.01
+    order, cell_key, cell_start, offsets = cell_grid(points, radius)
+    assert np.max(np.diff(cell_start)) < 30
+    reach = np.full(300, radius)
+    links = grid_links(points, np.zeros(300), reach, order, cell_key, cell_start, offsets)
+    sq = np.sum((points[:, None, :] - points[None, :, :]) ** 2, axis=2)
+    assert sorted(map(tuple, links)) == sorted(map(tuple, np.argwhere(sq <= radius**2)))
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 5])

@@ -202,11 +202,14 @@ def cell_grid(points, radius):
     """Bucket points into cubic cells at least ``radius`` wide, so every pair
     within ``radius`` lies in the same or adjacent cells.
 
-    Cells are indexed over the first ``k = min(n_features, 5)`` coordinates
-    with a linear key ``sum_j x_j m^(k - 1 - j)``, ``1 <= x_j <= m - 2``:
-    moving to a neighbouring cell adds a fixed offset to the key (no carries),
-    and the three cells adjacent along the last coordinate have consecutive
-    keys.
+    Cells are indexed over the first ``k`` coordinates with a linear key
+    ``sum_j x_j m^(k - 1 - j)``, ``1 <= x_j <= m - 2``, ``m = 2^min(31, 62 //
+    k)``: moving to a neighbouring cell adds a fixed offset to the key (no
+    carries), and the three cells adjacent along the last coordinate have
+    consecutive keys.  ``k`` is the largest count up to ``min(n_features, 5)``
+    whose span fits ``m - 4`` cells of width ``radius``: far outliers cost
+    coordinates rather than widen every cell (which would lump the bulk of
+    the points into a few cells and make the link search quadratic).
 
     Parameters
     ----------
@@ -229,9 +232,8 @@ def cell_grid(points, radius):
     """
     n_points, n_features = points.shape
     k = min(n_features, _GRID_MAX_DIMS)
-    m = 1 << min(20, 62 // k)
     low = np.empty(k)
-    span = 0.0
+    spans = np.empty(k)
     for j in range(k):
         lo = np.inf
         hi = -np.inf
@@ -239,8 +241,13 @@ def cell_grid(points, radius):
             lo = min(lo, points[i, j])
             hi = max(hi, points[i, j])
         low[j] = lo
-        span = max(span, hi - lo)
-    side = max(radius * (1.0 + _GRID_SLACK), span / (m - 4))
+        spans[j] = max(0.0, hi - lo)
+    side = radius * (1.0 + _GRID_SLACK)
+    m = 1 << min(31, 62 // k)
+    while k > 1 and spans[:k].max() > (m - 4) * side:
+        k -= 1
+        m = 1 << min(31, 62 // k)
+    side = max(side, spans[:k].max() / (m - 4))
     keys = np.empty(n_points, dtype=np.int64)
     for i in range(n_points):
         key = 0
