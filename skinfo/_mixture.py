@@ -110,6 +110,8 @@ _MAX_SHIFT = 700.0
 # blocks shrink the graph but loosen the block bound (the truncation stays
 # exact either way); 5 was fastest in benchmarks/bench_sp.py.
 _BLOCK_RADIUS_STDS = 5.0
+# Share of the sampled centres left outside each side of the Morton box.
+_MORTON_BOX_QUANTILE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,20 @@ def _mostly_reached(centres, reach, max_fill):
         - 2.0 * (probe @ sample.T)
     )
     return np.mean(sq <= radius**2) > max_fill
+
+
+def _morton_order(centres):
+    """Centres in Morton order over the bulk's bounding box.
+
+    The box spans the 0.1 and 99.9 percentiles of an evenly spaced sample of
+    the centres, so a few far outliers (clamped into its boundary cells)
+    cannot coarsen the cells of everything else.  Any order keeps the tree
+    path exact; a coherent one keeps its blocks compact and its graph small.
+    """
+    n_centres = centres.shape[0]
+    sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
+    low, high = np.quantile(sample, [_MORTON_BOX_QUANTILE, 1.0 - _MORTON_BOX_QUANTILE], axis=0)
+    return np.argsort(morton_keys(centres, low, high), kind="stable")
 
 
 def _plan_tree(centres, query_centre, bounds, method, reach):
@@ -395,7 +411,7 @@ def mixture_log_sum_exp(
                     # No ranges to keep: visit centres in Morton order and cut
                     # them into compact blocks, so neighbours are contiguous in
                     # memory and the block graph stays small.
-                    order = np.argsort(morton_keys(centres), kind="stable")
+                    order = _morton_order(centres)
                     rank = np.empty_like(order)
                     rank[order] = np.arange(n_centres, dtype=np.int64)
                     tree_centres = centres[order]

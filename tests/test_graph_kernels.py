@@ -34,18 +34,18 @@ def _points(seed, n_points, n_features, scale, lattice):
     return scale * rng.normal(size=(n_points, n_features))
 
 
-def _morton_reference(points):
+def _morton_reference(points, low, high):
     n_features = points.shape[1]
     bits = min(20, 63 // n_features)
-    low = points.min(axis=0)
-    span = float(np.max(points.max(axis=0) - low))
+    span = float(np.max(high - low))
     keys = []
     for point in points:
         key = 0
         if bits and span > 0:
             top = (1 << bits) - 1
             for k in range(n_features):
-                cell = min(top, max(0, int((point[k] - low[k]) * (top / span))))
+                position = (point[k] - low[k]) * (top / span)
+                cell = int(min(float(top), max(0.0, position)))
                 for b in range(bits):
                     key |= ((cell >> b) & 1) << (b * n_features + k)
         keys.append(key)
@@ -57,13 +57,21 @@ def _morton_reference(points):
     n_points=st.integers(1, 40),
     n_features=st.sampled_from([1, 2, 3, 5, 8, 13, 63, 64]),
     lattice=st.booleans(),
+    box=st.sampled_from(["span", "inner", "outlier"]),
 )
-def test_morton_keys_interleave_the_cell_bits(seed, n_points, n_features, lattice):
+def test_morton_keys_interleave_the_cell_bits(seed, n_points, n_features, lattice, box):
     """Key bit ``b * d + k`` is bit ``b`` of the cell index along coordinate
-    ``k``; coincident points and ``d > 63`` give all-zero keys."""
+    ``k``, points outside the box clamped to its boundary cells (also a far
+    outlier, whose position overflows int64); a point-sized box and
+    ``d > 63`` give all-zero keys."""
     points = _points(seed, n_points, n_features, 1.0, lattice)
-    keys = morton_keys(points)
-    np.testing.assert_array_equal(keys, _morton_reference(points))
+    low, high = points.min(axis=0), points.max(axis=0)
+    if box == "inner":
+        low, high = 0.7 * low, 0.7 * high
+    elif box == "outlier":
+        points[0, 0] = 1e300
+    keys = morton_keys(points, low, high)
+    np.testing.assert_array_equal(keys, _morton_reference(points, low, high))
     assert np.all(keys >= 0)
 
 
@@ -71,7 +79,8 @@ def test_morton_order_visits_quadrants_in_z_order():
     """In 2-D the Z curve visits the four quadrants lower-left, lower-right,
     upper-left, upper-right (x is the lower bit)."""
     points = np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
-    np.testing.assert_array_equal(np.argsort(morton_keys(points)), [3, 2, 1, 0])
+    keys = morton_keys(points, np.zeros(2), np.ones(2))
+    np.testing.assert_array_equal(np.argsort(keys), [3, 2, 1, 0])
 
 
 @given(seed=st.integers(0, 2**31), n_points=st.integers(1, 60), radius=st.floats(0.0, 2.0))

@@ -316,3 +316,23 @@ def test_tree_free_order_does_not_depend_on_thread_count(rng):
     one, _ = mixture_log_sum_exp(queries, centres, noise_std, n_jobs=1, **kwargs)
     two, _ = mixture_log_sum_exp(queries, centres, noise_std, n_jobs=2, **kwargs)
     np.testing.assert_array_equal(one, two)
+
+
+def test_tree_free_order_with_a_far_outlier(rng, monkeypatch):
+    """A centre 1e6 noise stds away, outside the Morton box and clamped into
+    its boundary cells: the order only changes speed, so every result is
+    still within the truncation tol of the exact value, and the bulk is
+    still pruned."""
+    noise_std = 0.01
+    centres = _clustered_centres(rng, 300, 8, 3, noise_std)
+    centres[5] = 1e4
+    query_centre = rng.integers(0, centres.shape[0], 300)
+    query_centre[0] = 5
+    queries = centres[query_centre] + noise_std * rng.normal(size=(300, 3))
+    plans = _record_tree_plans(monkeypatch)
+    out, used = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre, method="tree")
+    assert used == "tree"
+    (graph, _), *_ = plans
+    assert np.max(_reached_centres(graph)) < 0.5 * centres.shape[0]
+    ref = numpy_lse(queries, centres, noise_std, Groups.none(300))
+    np.testing.assert_allclose(out[:, 0], ref[:, 0], rtol=0, atol=ATOL)

@@ -37,45 +37,40 @@ _MORTON_MAX_BITS = 20
 
 
 @jit
-def morton_keys(points):
-    """Morton (Z-order) key of each point on a cubic grid over the points' span.
+def morton_keys(points, low, high):
+    """Morton (Z-order) key of each point on a cubic grid over a box.
 
     Sorting by the key visits the grid cells along a Z-shaped space-filling
     curve, so points close in the order are close in space (the converse
     fails only at the curve's jumps); consecutive points can then be cut into
     compact blocks.  Cells are cubes (one scale for every coordinate) because
-    the blocks are balls.
+    the blocks are balls.  Points outside the box are clamped into its
+    boundary cells, so far outliers cannot coarsen the cells of the bulk.
 
     Parameters
     ----------
     points : float64 array of shape (n_points, n_features)
         Finite coordinates.
+    low, high : float64 arrays of shape (n_features,)
+        Corners of the box.
 
     Returns
     -------
     keys : int64 array of shape (n_points,)
         Non-negative; bit ``b * n_features + k`` holds bit ``b`` of the
-        point's cell index ``floor((x_k - min_k) * (2^bits - 1) / span)``
-        along coordinate ``k``, with ``bits = min(20, 63 // n_features)`` and
-        ``span`` the largest coordinate range.  All zero when the points
-        coincide or ``n_features > 63`` (no bit per coordinate).
+        point's cell index ``floor((x_k - low_k) * (2^bits - 1) / span)``
+        (clamped to ``[0, 2^bits - 1]``) along coordinate ``k``, with
+        ``bits = min(20, 63 // n_features)`` and ``span`` the largest side
+        of the box.  All zero when the box is a point or ``n_features > 63``
+        (no bit per coordinate).
     """
     n_points, n_features = points.shape
     keys = np.zeros(n_points, dtype=np.int64)
     bits = min(_MORTON_MAX_BITS, 63 // max(n_features, 1))
-    if n_points == 0 or bits == 0:
-        return keys
-    low = np.empty(n_features)
     span = 0.0
     for k in range(n_features):
-        lo = points[0, k]
-        hi = points[0, k]
-        for i in range(1, n_points):
-            lo = min(lo, points[i, k])
-            hi = max(hi, points[i, k])
-        low[k] = lo
-        span = max(span, hi - lo)
-    if span == 0.0:
+        span = max(span, high[k] - low[k])
+    if n_points == 0 or bits == 0 or not span > 0.0:
         return keys
     # spread[v]: the bits of the byte v moved to positions 0, d, 2d, ...
     spread = np.zeros(256, dtype=np.int64)
@@ -87,7 +82,8 @@ def morton_keys(points):
     for i in range(n_points):
         key = 0
         for k in range(n_features):
-            cell = min(top, max(0, np.int64((points[i, k] - low[k]) * scale)))
+            # Clamped as a float: a far outlier's position would overflow int64.
+            cell = np.int64(min(float(top), max(0.0, (points[i, k] - low[k]) * scale)))
             for byte in range((bits + 7) // 8):
                 key |= spread[(cell >> (8 * byte)) & 255] << (8 * byte * n_features + k)
         keys[i] = key
