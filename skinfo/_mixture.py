@@ -254,7 +254,7 @@ def _plan_tree(centres, query_centre, bounds, method, reach):
         reached_work = np.mean(reached) * np.mean(sizes) * n_queries
         if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
             return None, None
-    links = grid_links(centroids, radii, block_reach, *grid)
+    links = grid_links(centroids, radii, block_reach, _TREE_MAX_LINKS, *grid)
     if links.shape[0] > _TREE_MAX_LINKS:
         if method == "tree":
             _too_many_links(method, links.shape[0])

@@ -164,7 +164,7 @@ def test_cell_grid_keeps_fine_cells_despite_a_far_outlier(rng, n_features):
     order, cell_key, cell_start, offsets = cell_grid(points, radius)
     assert np.max(np.diff(cell_start)) < 30
     reach = np.full(300, radius)
-    links = grid_links(points, np.zeros(300), reach, order, cell_key, cell_start, offsets)
+    links = grid_links(points, np.zeros(300), reach, 10**9, order, cell_key, cell_start, offsets)
     sq = np.sum((points[:, None, :] - points[None, :, :]) ** 2, axis=2)
     assert sorted(map(tuple, links)) == sorted(map(tuple, np.argwhere(sq <= radius**2)))
 
@@ -186,7 +186,7 @@ def test_grid_links_pairs_at_the_radius_across_a_cell_boundary(n_features):
             gap = centroids[2, 0] - centroids[1, 0]
             reach = np.full(3, gap)
             radii = np.zeros(3)
-            links = grid_links(centroids, radii, reach, *cell_grid(centroids, gap))
+            links = grid_links(centroids, radii, reach, 10**9, *cell_grid(centroids, gap))
             assert {(1, 2), (2, 1)} <= set(map(tuple, links)), (below, multiple)
 
 
@@ -215,7 +215,7 @@ def test_grid_links_keep_exactly_the_pairs_within_the_block_bound(
     if np.all(reach == -np.inf):
         reach[0] = 1.0
     grid = cell_grid(centroids, float(np.max(reach) + 2.0 * np.max(radii)))
-    links = grid_links(centroids, radii, reach, *grid)
+    links = grid_links(centroids, radii, reach, 10**9, *grid)
     sq = np.sum((centroids[:, None, :] - centroids[None, :, :]) ** 2, axis=2)
     bound = reach[:, None] + radii[:, None] + radii[None, :]
     expected = np.argwhere((bound >= 0) & (sq <= bound**2))
@@ -266,3 +266,18 @@ def test_neighbour_runs_cover_exactly_the_linked_centres(seed, n_blocks, n_links
             *(range(bounds[c], bounds[c + 1]) for c in neighbours[indptr[a] : indptr[a + 1]])
         )
         assert covered == wanted
+
+
+def test_grid_links_stop_past_max_links():
+    """Forty blocks one link radius apart on a line (118 links, one cell
+    each): asked to stop past 10 links, the search returns a few more than
+    10, all of them true links, each once."""
+    centroids = np.arange(40.0)[:, None]
+    reach = np.ones(40)
+    grid = cell_grid(centroids, 1.0)
+    full = grid_links(centroids, np.zeros(40), reach, 10**9, *grid)
+    assert full.shape[0] == 40 + 2 * 39
+    links = grid_links(centroids, np.zeros(40), reach, 10, *grid)
+    assert 10 < links.shape[0] < 20
+    assert len({tuple(link) for link in links}) == links.shape[0]
+    assert {tuple(link) for link in links} <= {tuple(link) for link in full}

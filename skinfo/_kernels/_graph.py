@@ -326,7 +326,7 @@ def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets):
 
 
 @jit
-def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
+def grid_links(centroids, radii, reach, max_links, order, cell_key, cell_start, offsets):
     """Directed block links ``a -> c`` with
     ``||mu_a - mu_c|| <= reach_a + rho_a + rho_c``.
 
@@ -346,6 +346,9 @@ def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
     reach : float64 array of shape (n_blocks,)
         Each block's ``max_q(R_q + ||z_q||)``; ``-inf`` for a block without
         queries (it links nothing, not even itself).
+    max_links : int
+        Stop (and return the links found so far) once there are more than
+        this many, which bounds the memory of a graph the caller will refuse.
     order, cell_key, cell_start, offsets : int64 arrays
         From :func:`cell_grid`.
 
@@ -353,7 +356,8 @@ def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
     -------
     links : int64 array of shape (n_links, 2)
         Rows ``(a, c)``, each link once, self links included, in an order
-        that depends on the input only.
+        that depends on the input only; more than ``max_links`` rows only
+        when the search stopped early.
     """
     n_cells = cell_key.shape[0]
     n_blocks, n_features = centroids.shape
@@ -399,6 +403,8 @@ def grid_links(centroids, radii, reach, order, cell_key, cell_start, offsets):
                     False,
                 )
         links, n_links = _link_ranges(points, rho, limit, order, lo, hi, lo, hi, links, n_links, True)
+        if n_links > max_links:
+            break
     return links[:n_links].copy()
 
 
