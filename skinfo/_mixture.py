@@ -14,17 +14,20 @@ reported log-sum-exp is low by at most ``log(1 + tol) <= tol``
 scored against, so the bound holds for the input and class sums too.
 
 Centres are handled in contiguous blocks (an input's replicas, or runs of
-centres in k-d tree order cut at radius 5 noise stds) with centroid ``mu``
-and radius ``rho``; block ``c`` is visited from
-block ``a`` when ``||mu_a - mu_c|| <= max_q(R_q + ||z_q||) + rho_a + rho_c``,
-which by the triangle inequality includes every centre within ``R_q`` of any
-query drawn in block ``a``.  Under ``"tree"`` the block graph comes from
-``scipy.spatial.cKDTree.query_pairs`` (low dimension); under ``"pruned"``
-(high dimension, where k-d trees stop helping) from BLAS centroid distances,
-with each block's own reach ``max_q(R_q + ||z_q||)`` over the queries drawn in
-it.  Either way only links that the bound above cannot exclude are kept, so
-both paths keep the ``1e-12`` nats guarantee, and neither builds a graph of
-more than ``_TREE_MAX_LINKS`` links.
+centres in Morton order cut at radius 5 noise stds) with centroid ``mu`` and
+radius ``rho``; block ``c`` is visited from block ``a`` when
+``||mu_a - mu_c|| <= reach_a + rho_a + rho_c``, with ``reach_a =
+max_q(R_q + ||z_q||)`` over the queries drawn in block ``a``, which by the
+triangle inequality includes every centre within ``R_q`` of any such query.
+Under ``"tree"`` (low dimension) the candidate block pairs come from a grid
+of cells at least ``max_a reach_a + 2 max rho`` wide over the centroids
+(adjacent cells only); under ``"pruned"`` (high dimension, where grids and
+k-d trees stop helping) from BLAS centroid distances.  Either way only links
+that the bound above cannot exclude are kept, so both paths keep the
+``1e-12`` nats guarantee (any order of the centres is exact; a poor one is
+only slower), and neither builds a graph of more than ``_TREE_MAX_LINKS``
+links.  The graph is planned once per call, so all Monte Carlo draws of a
+batch share it.
 
 The dense path streams tiles of centres past blocks of queries with an online
 (running-maximum) log-sum-exp, so its memory is bounded whatever the number of
@@ -40,22 +43,28 @@ layers.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
-from ._kernels._mixture import (
+from ._kernels._graph import (
     block_geometry,
-    centre_tiles,
+    cell_grid,
+    count_within,
+    directed_csr,
     greedy_blocks,
+    grid_links,
+    grid_reached,
     links_from_cross,
+    morton_keys,
+    neighbour_runs,
+    within_balls,
+)
+from ._kernels._mixture import (
+    centre_tiles,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
     mixture_lse_runs_rows,
-    neighbour_runs,
     own_sq_dist,
-    symmetric_csr,
     tile_geometry,
-    within_balls,
 )
 from .utils._threads import numba_threads
 
@@ -89,8 +98,8 @@ _PRUNED_MAX_FILL = 0.1
 # O(block x n) memory instead.
 _TREE_MAX_LINKS = 1 << 26
 _TREE_PROBE_BLOCKS = 256
-# k-d tree planning (two trees and a pair search) turned slower than the
-# dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
+# Tree planning (then with k-d trees, before the cell grid) turned slower than
+# the dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
 # dimension BLAS centroid bounds ("pruned") take over.  The block kernel
 # scales its terms by the own-centre term, which must stay within exp's
 # range (_MAX_SHIFT).
@@ -118,14 +127,16 @@ _PLAN_REACH_MARGIN = 0.1
 # no running maximum) while ||z||^2 / 2b^2 stays below this, so that no sum
 # of up to e^100 terms can overflow; beyond it they keep a running maximum.
 _DENSE_MAX_SHIFT = 600.0
-# Radius of the blocks cut from tree-ordered centres, in noise stds: larger
+# Radius of the blocks cut from Morton-ordered centres, in noise stds: larger
 # blocks shrink the graph but loosen the block bound (the truncation stays
-# exact either way); 5-8 was fastest in benchmarks/bench_sp.py.
+# exact either way); 5 was fastest in benchmarks/bench_sp.py.
 _BLOCK_RADIUS_STDS = 5.0
-# Unordered centres (no groups) are put in k-d tree order for the dense
-# kernel's tile bound when there are several tiles and a tree is cheap.
+# Unordered centres (no groups) are put in Morton order for the dense
+# kernel's tile bound when there are several tiles.
 _SPATIAL_ORDER_MAX_FEATURES = 32
 _SPATIAL_ORDER_MIN_CENTRES = 4096
+# Share of the sampled centres left outside each side of the Morton box.
+_MORTON_BOX_QUANTILE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -231,11 +242,15 @@ def _reach(noise_sq, n_centres, noise_std, method):
 def _mostly_reached(centres, reach, max_fill):
     """Cheap first probe: would the truncated paths' single link radius (the
     largest reach) cover more than ``max_fill`` of the centres around a
-    typical centre?  (Distances from a few evenly spaced centres to a sample,
-    one small BLAS call; if so, the pruning paths cannot pay.)"""
-    n_centres = centres.shape[0]
+    typical centre?  (Distances from a few evenly spaced centres to a sample;
+    if so, the pruning paths cannot pay.)"""
+    n_centres, n_features = centres.shape
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
     probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
+    radius = float(np.max(reach))
+    if n_features <= _TREE_MAX_FEATURES:
+        # A direct loop beats the BLAS call and its temporaries in low dimension.
+        return count_within(probe, sample, radius) > max_fill * probe.shape[0] * sample.shape[0]
     sample = sample - probe.mean(axis=0)
     probe = probe - probe.mean(axis=0)
     sq = (
@@ -243,23 +258,47 @@ def _mostly_reached(centres, reach, max_fill):
         + np.einsum("ij,ij->i", sample, sample)[None, :]
         - 2.0 * (probe @ sample.T)
     )
-    return np.mean(sq <= np.max(reach) ** 2) > max_fill
+    return np.mean(sq <= radius**2) > max_fill
 
 
-def _plan_tree(centres, bounds, method, reach, n_queries):
-    """Block graph from a k-d tree over block centroids, or None when the
-    dense path is better."""
+def _morton_order(centres):
+    """Centres in Morton order over the bulk's bounding box.
+
+    The box spans the 0.1 and 99.9 percentiles of an evenly spaced sample of
+    the centres, so a few far outliers (clamped into its boundary cells)
+    cannot coarsen the cells of everything else.  Any order keeps the tree
+    path exact; a coherent one keeps its blocks compact and its graph small.
+    """
     n_centres = centres.shape[0]
-    reach = float(np.max(reach))
+    sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
+    low, high = np.quantile(sample, [_MORTON_BOX_QUANTILE, 1.0 - _MORTON_BOX_QUANTILE], axis=0)
+    return np.argsort(morton_keys(centres, low, high), kind="stable")
+
+
+def _plan_tree(centres, query_centre, bounds, method, reach, uniform_reach=None):
+    """Block graph from a cell grid over block centroids (low dimension), or
+    None when the dense path is better.
+
+    Block ``a`` links block ``c`` when ``||mu_a - mu_c|| <= reach_a + rho_a +
+    rho_c``, with ``reach_a`` the largest ``R_q + ||z_q||`` of the queries
+    drawn in ``a`` (so the graph is directed), or ``uniform_reach`` for every
+    block (a graph to reuse, see :class:`BlockPlan`).
+    """
+    n_centres = centres.shape[0]
+    n_queries = query_centre.shape[0]
     centroids, radii, block_of_centre = _block_geometry(centres, bounds)
-    link = reach + 2.0 * float(radii.max())
-    tree = cKDTree(centroids)
     n_blocks = centroids.shape[0]
+    block_reach = np.full(n_blocks, -np.inf if uniform_reach is None else uniform_reach)
+    if uniform_reach is None:
+        np.maximum.at(block_reach, block_of_centre[query_centre], reach)
+    link = float(block_reach.max()) + 2.0 * float(radii.max())
+    grid = cell_grid(centroids, link)
     sizes = np.diff(bounds)
-    # The graph size is estimated under every method, so a forced "tree"
-    # cannot build an O(n^2) graph either.
+    # The graph size is estimated (from above: every block at the largest
+    # reach) under every method, so a forced "tree" cannot build an O(n^2)
+    # graph either.
     probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
-    reached = tree.query_ball_point(centroids[probe], r=link, return_length=True)
+    reached = grid_reached(centroids, probe, link, *grid)
     graph_size = np.mean(reached) * n_blocks
     if graph_size > _TREE_MAX_LINKS:
         if method == "tree":
@@ -270,16 +309,12 @@ def _plan_tree(centres, bounds, method, reach, n_queries):
         reached_work = np.mean(reached) * np.mean(sizes) * n_queries
         if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
             return None, None
-    pairs = tree.query_pairs(link, output_type="ndarray")
-    if pairs.size and radii.max() > 0.0:
-        gap = np.sqrt(np.sum((centroids[pairs[:, 0]] - centroids[pairs[:, 1]]) ** 2, axis=1))
-        pairs = pairs[gap <= reach + radii[pairs[:, 0]] + radii[pairs[:, 1]]]
-    pairs = pairs.astype(np.int64, copy=False).reshape(-1, 2)
-    if 2 * pairs.shape[0] + n_blocks > _TREE_MAX_LINKS:
+    links = grid_links(centroids, radii, block_reach, _TREE_MAX_LINKS, *grid)
+    if links.shape[0] > _TREE_MAX_LINKS:
         if method == "tree":
-            _too_many_links(method, 2 * pairs.shape[0] + n_blocks)
+            _too_many_links(method, links.shape[0])
         return None, None
-    indptr, neighbours = symmetric_csr(n_blocks, pairs)
+    indptr, neighbours = directed_csr(n_blocks, links)
     run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds.astype(np.int64))
     return _BlockGraph(run_indptr, run_lo, run_hi, indptr, neighbours, centroids, radii), block_of_centre
 
@@ -418,9 +453,10 @@ def mixture_log_sum_exp(
     blocks : int64 ndarray of shape (n_blocks + 1,) or None
         Contiguous centre blocks for the truncated paths (e.g. each input's
         replicas); ``None`` makes every centre its own block (cut into
-        compact runs in k-d tree order under ``"tree"``).
+        compact runs in Morton order under ``"tree"``).
     method : {"auto", "dense", "tree", "pruned"}
-        ``"tree"``: block graph from a k-d tree (low dimension);
+        ``"tree"``: block graph from a grid over block centroids (low
+        dimension);
         ``"pruned"``: block graph from BLAS centroid distances (high
         dimension); ``"auto"`` picks from the dimension and a probe of how
         many centres a query reaches.  A forced truncated method whose graph
@@ -545,10 +581,10 @@ def _mixture_log_sum_exp(
             elif reach is not None:
                 tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
                 if free_order:
-                    # No ranges to keep: visit centres in k-d tree order and cut
+                    # No ranges to keep: visit centres in Morton order and cut
                     # them into compact blocks, so neighbours are contiguous in
                     # memory and the block graph stays small.
-                    order = cKDTree(centres).indices.astype(np.int64)
+                    order = _morton_order(centres)
                     rank = np.empty_like(order)
                     rank[order] = np.arange(n_centres, dtype=np.int64)
                     tree_centres = centres[order]
@@ -556,7 +592,9 @@ def _mixture_log_sum_exp(
                     bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
                 elif bounds is None:
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
-                graph, block_of_centre = _plan_tree(tree_centres, bounds, method, reach, queries.shape[0])
+                graph, block_of_centre = _plan_tree(
+                    tree_centres, tree_query_centre, bounds, method, reach, uniform_reach
+                )
         if graph is None:
             skip_far_tiles = query_centre is not None
             if (
@@ -565,9 +603,9 @@ def _mixture_log_sum_exp(
                 and n_features <= _SPATIAL_ORDER_MAX_FEATURES
                 and n_centres > _SPATIAL_ORDER_MIN_CENTRES
             ):
-                # No ranges to keep: centres in k-d tree order make the tiles
+                # No ranges to keep: centres in Morton order make the tiles
                 # compact, so far ones can be bounded away.
-                centres = centres[cKDTree(centres).indices]
+                centres = centres[_morton_order(centres)]
             return _dense(queries, centres, noise_std, groups, noise_sq, skip_far_tiles), "dense", None
         new_plan = None
         if uniform_reach is not None:

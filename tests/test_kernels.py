@@ -12,15 +12,13 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
 from skinfo._kernels._fastexp import exp_nonpositive, fma
+from skinfo._kernels._graph import directed_csr, neighbour_runs
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
     centre_tiles,
-    greedy_blocks,
     mixture_lse_direct,
     mixture_lse_gemm,
     mixture_lse_runs,
-    neighbour_runs,
-    symmetric_csr,
     tile_geometry,
 )
 
@@ -141,8 +139,8 @@ def test_run_kernel_matches_reference(seed, n_blocks, block_size):
     queries = centres[query_centre] + 0.3 * rng.normal(size=(20, 3))
     inv_two_var = 2.0
     shift = -np.sum((queries - centres[query_centre]) ** 2, axis=1) * inv_two_var
-    all_pairs = np.array([(a, c) for a in range(n_blocks) for c in range(a + 1, n_blocks)], dtype=np.int64)
-    indptr, neighbours = symmetric_csr(n_blocks, all_pairs.reshape(-1, 2))
+    all_links = np.array([(a, c) for a in range(n_blocks) for c in range(n_blocks)], dtype=np.int64)
+    indptr, neighbours = directed_csr(n_blocks, all_links)
     bounds = np.arange(n_blocks + 1, dtype=np.int64) * block_size
     lo_hi = np.sort(rng.integers(0, n_centres + 1, size=(20, 4)), axis=1)
     # every query's ranges contain its own centre, as in the estimators
@@ -168,36 +166,6 @@ def test_run_kernel_matches_reference(seed, n_blocks, block_size):
     )
     ref = _reference(queries, centres, inv_two_var, in_lo, in_hi, cls_lo, cls_hi)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
-
-
-def test_symmetric_csr_lists_both_directions():
-    indptr, neighbours = symmetric_csr(4, np.array([[0, 2], [1, 2]], dtype=np.int64))
-    lists = [sorted(neighbours[indptr[a] : indptr[a + 1]]) for a in range(4)]
-    assert lists == [[0, 2], [1, 2], [0, 1, 2], [3]]
-
-
-def test_neighbour_runs_merge_adjacent_blocks():
-    """Blocks 0, 1, 3 of sizes 2, 1, 2, 4 give runs [0, 3) and [5, 9)."""
-    bounds = np.array([0, 2, 3, 5, 9], dtype=np.int64)
-    indptr = np.array([0, 3, 3, 3, 3], dtype=np.int64)
-    neighbours = np.array([3, 0, 1], dtype=np.int64)
-    run_indptr, run_lo, run_hi = neighbour_runs(indptr, neighbours, bounds)
-    assert list(run_indptr) == [0, 2, 2, 2, 2]
-    assert list(zip(run_lo, run_hi, strict=True)) == [(0, 3), (5, 9)]
-
-
-@given(seed=st.integers(0, 2**31), n_points=st.integers(1, 60), radius=st.floats(0.0, 2.0))
-def test_greedy_blocks_cover_points_within_radius(seed, n_points, radius):
-    """Blocks are contiguous, cover every point once, and every member lies
-    within ``radius`` of its block's first point (the block bound relies on it)."""
-    points = np.random.default_rng(seed).normal(size=(n_points, 3))
-    bounds = greedy_blocks(points, radius)
-    assert bounds[0] == 0 and bounds[-1] == n_points
-    assert np.all(np.diff(bounds) >= 1)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        assert np.all(np.sum((points[lo:hi] - points[lo]) ** 2, axis=1) <= radius**2)
-        if hi < n_points:  # a block ends only where the next point is too far
-            assert np.sum((points[hi] - points[lo]) ** 2) > radius**2
 
 
 @pytest.mark.skipif(config.DISABLE_JIT, reason="the uncompiled twin rounds twice")

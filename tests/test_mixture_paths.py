@@ -14,6 +14,7 @@ import pytest
 from scipy.special import logsumexp
 
 from skinfo._kernels import _mixture as kernels
+from skinfo._kernels._graph import links_from_cross
 from skinfo._mixture import _TREE_MAX_LINKS, MIXTURE_METHODS, TRUNCATION_TOL, Groups, mixture_log_sum_exp
 
 # Truncation error (<= tol nats, and only downwards) plus float rounding.
@@ -205,7 +206,7 @@ def test_links_from_cross_matches_brute_force(rng):
     row_limit = rng.uniform(0.5, 2.0, 30)
     row_limit[3] = -np.inf  # a block without queries links nothing
     col_radius = rng.uniform(0.0, 0.5, 50)
-    indptr, linked = kernels.links_from_cross(
+    indptr, linked = links_from_cross(
         rows @ cols.T, np.sum(rows**2, axis=1), np.sum(cols**2, axis=1), row_limit, col_radius, 0.0
     )
     dist = np.sqrt(np.sum((rows[:, None, :] - cols[None, :, :]) ** 2, axis=2))
@@ -325,3 +326,123 @@ def test_block_plan_refused_when_a_centre_leaves_its_block(rng):
     )  # fmt: skip
     assert new_plan is not plan
     assert np.max(np.abs(out - numpy_lse(moved_queries, moved, noise_std, groups))) < ATOL
+
+
+def _record_tree_plans(monkeypatch):
+    """Collect the block graphs the tree path plans (to check what it pruned)."""
+    import skinfo._mixture as planner
+
+    plans = []
+    plan_tree = planner._plan_tree
+
+    def recording(*args, **kwargs):
+        graph, block_of_centre = plan_tree(*args, **kwargs)
+        plans.append((graph, block_of_centre))
+        return graph, block_of_centre
+
+    monkeypatch.setattr(planner, "_plan_tree", recording)
+    return plans
+
+
+def _reached_centres(graph):
+    """Centres each block's queries visit."""
+    per_run = graph.run_hi - graph.run_lo
+    return np.add.reduceat(np.append(per_run, 0), graph.run_indptr[:-1]) * (np.diff(graph.run_indptr) > 0)
+
+
+def _clustered_centres(rng, n_inputs, n_replicas, n_features, noise_std):
+    means = rng.uniform(-1.0, 1.0, size=(n_inputs, n_features))
+    centres = means[:, None, :] + noise_std * rng.normal(size=(n_inputs, n_replicas, n_features))
+    centres = centres.reshape(-1, n_features)
+    centres[1] = centres[0]  # a duplicate centre
+    return centres
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 5, 7])
+def test_tree_free_order_prunes_and_matches_numpy(rng, monkeypatch, n_features):
+    """SPEntropy's layout (Morton order, grid over at most 5 coordinates, so
+    d = 7 also checks the projection) on clustered centres, with queries of
+    very unequal noise norms so the blocks' reaches differ: every query skips
+    most centres, and each result is within the truncation tol below the
+    exact value."""
+    noise_std = 0.01
+    centres = _clustered_centres(rng, 300, 8, n_features, noise_std)
+    n_queries = 300
+    query_centre = rng.integers(0, centres.shape[0], n_queries)
+    norm_scale = rng.choice([0.2, 1.0, 3.0], n_queries)[:, None]
+    queries = centres[query_centre] + noise_std * norm_scale * rng.normal(size=(n_queries, n_features))
+    plans = _record_tree_plans(monkeypatch)
+    out, used = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre, method="tree")
+    assert used == "tree"
+    (graph, _), *_ = plans
+    assert np.max(_reached_centres(graph)) < 0.5 * centres.shape[0]
+    ref = numpy_lse(queries, centres, noise_std, Groups.none(n_queries))
+    assert np.all(out[:, 0] <= ref[:, 0] + 1e-12)
+    np.testing.assert_allclose(out[:, 0], ref[:, 0], rtol=0, atol=ATOL)
+
+
+def test_tree_free_order_where_nothing_prunes(rng, monkeypatch):
+    """All centres within a fraction of a noise std: every block with queries
+    links every block, nothing is dropped, and the result is the exact one."""
+    noise_std = 1.0
+    centres = 0.05 * rng.normal(size=(2500, 3))
+    query_centre = np.arange(2500, dtype=np.int64)
+    queries = centres + noise_std * rng.normal(size=centres.shape)
+    plans = _record_tree_plans(monkeypatch)
+    out, used = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre, method="tree")
+    assert used == "tree"
+    (graph, _), *_ = plans
+    assert np.all(_reached_centres(graph) == centres.shape[0])
+    ref = numpy_lse(queries, centres, noise_std, Groups.none(2500))
+    np.testing.assert_allclose(out[:, 0], ref[:, 0], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("factor", [0.999, 1.001])
+def test_tree_free_order_at_the_truncation_boundary(factor):
+    """As the boundary test above, under SPEntropy's layout (the centres are
+    reordered and cut into blocks by the planner): a far centre just inside
+    the truncation radius is counted, one just outside is dropped within tol."""
+    noise_std = 1.0
+    n_features = 3
+    radius = math.sqrt(2.0 * noise_std**2 * math.log(2 / TRUNCATION_TOL))
+    centres = np.zeros((2, n_features))
+    centres[1, 0] = factor * radius
+    out, used = mixture_log_sum_exp(
+        centres[:1].copy(), centres, noise_std, query_centre=np.zeros(1, dtype=np.int64), method="tree"
+    )
+    assert used == "tree"
+    exact = math.log1p(math.exp(-((factor * radius) ** 2) / 2.0))
+    assert exact - TRUNCATION_TOL <= out[0, 0] <= exact + 1e-15
+    if factor < 1:
+        assert out[0, 0] == pytest.approx(exact, abs=1e-15)
+
+
+def test_tree_free_order_does_not_depend_on_thread_count(rng):
+    noise_std = 0.01
+    centres = _clustered_centres(rng, 400, 6, 4, noise_std)
+    query_centre = np.repeat(np.arange(centres.shape[0], dtype=np.int64), 2)
+    queries = centres[query_centre] + noise_std * rng.normal(size=(query_centre.shape[0], 4))
+    kwargs = dict(query_centre=query_centre, method="tree")
+    one, _ = mixture_log_sum_exp(queries, centres, noise_std, n_jobs=1, **kwargs)
+    two, _ = mixture_log_sum_exp(queries, centres, noise_std, n_jobs=2, **kwargs)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_tree_free_order_with_a_far_outlier(rng, monkeypatch):
+    """A centre 1e6 noise stds away, outside the Morton box and clamped into
+    its boundary cells: the order only changes speed, so every result is
+    still within the truncation tol of the exact value, and the bulk is
+    still pruned."""
+    noise_std = 0.01
+    centres = _clustered_centres(rng, 300, 8, 3, noise_std)
+    centres[5] = 1e4
+    query_centre = rng.integers(0, centres.shape[0], 300)
+    query_centre[0] = 5
+    queries = centres[query_centre] + noise_std * rng.normal(size=(300, 3))
+    plans = _record_tree_plans(monkeypatch)
+    out, used = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre, method="tree")
+    assert used == "tree"
+    (graph, _), *_ = plans
+    assert np.max(_reached_centres(graph)) < 0.5 * centres.shape[0]
+    ref = numpy_lse(queries, centres, noise_std, Groups.none(300))
+    np.testing.assert_allclose(out[:, 0], ref[:, 0], rtol=0, atol=ATOL)

@@ -24,19 +24,13 @@ from ._fastexp import exp_nonpositive, fma
 from ._jit import jit, parallel_jit
 
 __all__ = [
-    "block_geometry",
     "centre_tiles",
-    "greedy_blocks",
-    "links_from_cross",
     "mixture_lse_direct",
     "mixture_lse_gemm",
     "mixture_lse_runs",
     "mixture_lse_runs_rows",
-    "neighbour_runs",
     "own_sq_dist",
-    "symmetric_csr",
     "tile_geometry",
-    "within_balls",
 ]
 
 # Below this gap to the overall maximum a sub-range's terms could underflow
@@ -449,41 +443,6 @@ def tile_geometry(centres):
     return centroids, radii * (1.0 + 1e-12) + 1e-300
 
 
-@jit
-def neighbour_runs(block_indptr, block_neighbours, block_bounds):
-    """Turn each block's neighbour list into sorted, merged centre ranges.
-
-    Neighbouring blocks that are adjacent in memory (consecutive replicas, or
-    single centres in k-d tree order) become one run, so the kernel streams
-    long contiguous ranges instead of hopping between small blocks.
-
-    Returns
-    -------
-    run_indptr : int64 array of shape (n_blocks + 1,)
-    run_lo, run_hi : int64 arrays of shape (n_runs,)
-        Half-open centre range of each run.
-    """
-    n_blocks = block_indptr.shape[0] - 1
-    n_links = block_neighbours.shape[0]
-    run_lo = np.empty(n_links, dtype=np.int64)
-    run_hi = np.empty(n_links, dtype=np.int64)
-    run_indptr = np.zeros(n_blocks + 1, dtype=np.int64)
-    n_runs = 0
-    for a in range(n_blocks):
-        linked = np.sort(block_neighbours[block_indptr[a] : block_indptr[a + 1]])
-        for c in linked:
-            lo = block_bounds[c]
-            hi = block_bounds[c + 1]
-            if n_runs > run_indptr[a] and run_hi[n_runs - 1] == lo:
-                run_hi[n_runs - 1] = hi
-            else:
-                run_lo[n_runs] = lo
-                run_hi[n_runs] = hi
-                n_runs += 1
-        run_indptr[a + 1] = n_runs
-    return run_indptr, run_lo[:n_runs].copy(), run_hi[:n_runs].copy()
-
-
 _RUN_CHUNK = 256
 
 
@@ -646,124 +605,6 @@ def _runs_block(
 
 
 @jit
-def symmetric_csr(n_nodes, pairs):
-    """CSR adjacency of an undirected graph given as (i, j) pairs, self loops added.
-
-    Parameters
-    ----------
-    n_nodes : int
-    pairs : int64 array of shape (n_pairs, 2)
-
-    Returns
-    -------
-    indptr : int64 array of shape (n_nodes + 1,)
-    neighbours : int64 array of shape (2 * n_pairs + n_nodes,)
-    """
-    degree = np.ones(n_nodes, dtype=np.int64)
-    for p in range(pairs.shape[0]):
-        degree[pairs[p, 0]] += 1
-        degree[pairs[p, 1]] += 1
-    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    for a in range(n_nodes):
-        indptr[a + 1] = indptr[a] + degree[a]
-    fill = indptr[:-1].copy()
-    neighbours = np.empty(indptr[n_nodes], dtype=np.int64)
-    for a in range(n_nodes):
-        neighbours[fill[a]] = a
-        fill[a] += 1
-    for p in range(pairs.shape[0]):
-        a = pairs[p, 0]
-        c = pairs[p, 1]
-        neighbours[fill[a]] = c
-        fill[a] += 1
-        neighbours[fill[c]] = a
-        fill[c] += 1
-    return indptr, neighbours
-
-
-@jit
-def greedy_blocks(points, radius):
-    """Cut ``points`` (in a spatially coherent order) into consecutive blocks
-    whose members all lie within ``radius`` of the block's first point.
-
-    Returns
-    -------
-    bounds : int64 array of shape (n_blocks + 1,)
-    """
-    n_points, n_features = points.shape
-    bounds = np.empty(n_points + 1, dtype=np.int64)
-    bounds[0] = 0
-    n_blocks = 0
-    anchor = 0
-    limit = radius * radius
-    for i in range(1, n_points):
-        sq = 0.0
-        for k in range(n_features):
-            diff = points[i, k] - points[anchor, k]
-            sq += diff * diff
-        if sq > limit:
-            n_blocks += 1
-            bounds[n_blocks] = i
-            anchor = i
-    n_blocks += 1
-    bounds[n_blocks] = n_points
-    return bounds[: n_blocks + 1].copy()
-
-
-@parallel_jit
-def block_geometry(centres, bounds, centroids, radii):
-    """Centroid and radius (largest distance of a member to the centroid) of
-    each contiguous block ``bounds[b]:bounds[b + 1]`` of ``centres``.
-
-    Parameters
-    ----------
-    centres : float64 array of shape (n_centres, n_features)
-    bounds : int64 array of shape (n_blocks + 1,)
-    centroids : float64 array of shape (n_blocks, n_features)
-        Receives the centroids.
-    radii : float64 array of shape (n_blocks,)
-        Receives the radii.
-    """
-    n_features = centres.shape[1]
-    for b in prange(bounds.shape[0] - 1):
-        lo = bounds[b]
-        hi = bounds[b + 1]
-        for k in range(n_features):
-            centroids[b, k] = 0.0
-        for i in range(lo, hi):
-            for k in range(n_features):
-                centroids[b, k] += centres[i, k]
-        for k in range(n_features):
-            centroids[b, k] /= hi - lo
-        rho = 0.0
-        for i in range(lo, hi):
-            sq = 0.0
-            for k in range(n_features):
-                diff = centres[i, k] - centroids[b, k]
-                sq += diff * diff
-            rho = max(rho, math.sqrt(sq))
-        radii[b] = rho
-
-
-@jit
-def within_balls(centres, bounds, centroids, radii):
-    """Whether every centre of block ``b`` (``bounds[b]:bounds[b + 1]``) lies
-    within ``radii[b]`` of ``centroids[b]`` (the same arithmetic as
-    :func:`block_geometry`, so a block's own members always pass)."""
-    n_features = centres.shape[1]
-    for b in range(bounds.shape[0] - 1):
-        limit = radii[b]
-        for i in range(bounds[b], bounds[b + 1]):
-            sq = 0.0
-            for k in range(n_features):
-                diff = centres[i, k] - centroids[b, k]
-                sq += diff * diff
-            if math.sqrt(sq) > limit:
-                return False
-    return True
-
-
-@jit
 def own_sq_dist(queries, centres, query_centre, out):
     """``out[q] = ||queries[q] - centres[query_centre[q]]||^2`` (the squared
     noise of each Monte Carlo query), without an (n_queries, d) temporary.
@@ -777,63 +618,3 @@ def own_sq_dist(queries, centres, query_centre, out):
             diff = queries[q, k] - centres[c, k]
             sq += diff * diff
         out[q] = sq
-
-
-@parallel_jit
-def links_from_cross(cross, row_sq, col_sq, row_limit, col_radius, rel_slack):
-    """Column blocks within reach of each row block, from BLAS cross terms.
-
-    Row ``a`` links column ``c`` when ``||mu_a - mu_c|| <= row_limit[a] +
-    col_radius[c]``, with squared distances from ``||mu_a||^2 + ||mu_c||^2 -
-    2 mu_a.mu_c``; the limit is widened by ``rel_slack * (||mu_a||^2 +
-    ||mu_c||^2)`` so the rounding of that expansion can only add links (a
-    spare link costs time, never accuracy).
-
-    Parameters
-    ----------
-    cross : float64 array of shape (n_rows, n_cols)
-        ``mu_a . mu_c``.
-    row_sq, col_sq : float64 arrays of shape (n_rows,), (n_cols,)
-    row_limit : float64 array of shape (n_rows,)
-        Reach plus radius of each row block (``-inf``: no links).
-    col_radius : float64 array of shape (n_cols,)
-    rel_slack : float
-
-    Returns
-    -------
-    indptr : int64 array of shape (n_rows + 1,)
-    cols : int64 array of shape (indptr[-1],)
-        Linked columns of each row, ascending.
-    """
-    n_rows, n_cols = cross.shape
-    counts = np.zeros(n_rows, dtype=np.int64)
-    for a in prange(n_rows):
-        counts[a] = _row_links(
-            cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack, np.empty(0, dtype=np.int64)
-        )
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    for a in range(n_rows):
-        indptr[a + 1] = indptr[a] + counts[a]
-    cols = np.empty(indptr[n_rows], dtype=np.int64)
-    for a in prange(n_rows):
-        _row_links(
-            cross[a], row_sq[a], col_sq, row_limit[a], col_radius, rel_slack, cols[indptr[a] : indptr[a + 1]]
-        )
-    return indptr, cols
-
-
-@jit
-def _row_links(cross_row, row_sq, col_sq, limit, col_radius, rel_slack, out):
-    """Count the links of one row; also write them when ``out`` has room."""
-    if limit == -np.inf:
-        return 0
-    write = out.shape[0] > 0
-    n = 0
-    for c in range(col_sq.shape[0]):
-        sq = row_sq + col_sq[c] - 2.0 * cross_row[c]
-        bound = limit + col_radius[c]
-        if sq <= bound * bound + rel_slack * (row_sq + col_sq[c]):
-            if write:
-                out[n] = c
-            n += 1
-    return n

@@ -196,9 +196,9 @@ class SPEntropy(InformationEstimator):
         centres; a tile whose centroid bound puts its whole sum below 2^-60
         of the query's own-centre term is skipped (it could not move the sum
         by more than 1/256 of an ulp), which pays on clustered layers.
-        ``"tree"`` keeps
-        only centres within a radius found by :class:`scipy.spatial.cKDTree`,
-        chosen so each log-density is low by at most 1e-12 nats; it is
+        ``"tree"`` keeps only centres within a radius found through a grid
+        over compact blocks of centres, chosen so each log-density is low by
+        at most 1e-12 nats; it is
         sub-quadratic when the noise is small relative to the spread.
         ``"pruned"`` bounds whole blocks of centres by their centroids and
         radii (BLAS) and skips those beyond the same radius: the path for high
