@@ -37,8 +37,10 @@ _Q0, _Q1, _Q2 = 1.12811678491632931402e2, 2.23548839060100448583e3, 4.8440630532
 def fast_tanh(x):
     """``tanh(x)`` within a few ulp, branch-free so loops calling it vectorise."""
     ax = abs(x)
-    z = x * x
-    small = x + x * z * (((_P0 * z + _P1) * z + _P2) / (((z + _Q0) * z + _Q1) * z + _Q2))
+    # Only used below 0.625; the clip keeps inf/inf out of the branch not taken.
+    t = min(max(x, -1.0), 1.0)
+    z = t * t
+    small = t + t * z * (((_P0 * z + _P1) * z + _P2) / (((z + _Q0) * z + _Q1) * z + _Q2))
     e = exp_nonpositive(-2.0 * ax)
     large = (1.0 - e) / (1.0 + e)
     large = large if x >= 0.0 else -large

@@ -475,6 +475,16 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         -------
         self : NoisyMLP
             The trained network.
+
+        Notes
+        -----
+        Each epoch runs in one compiled kernel call (forward and backward
+        passes, Adam and the optional retraction for every mini-batch). The
+        epoch's shuffle and training noise are drawn from the seeded
+        generator by a background thread one epoch ahead, in the order of a
+        plain loop, so the random stream does not depend on the timing; the
+        weights equal those of a NumPy implementation up to floating-point
+        rounding of the sums.
         """
         # A classifier: scikit-learn's own validation gives users the messages they know.
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
