@@ -40,11 +40,13 @@ def fast_tanh(x):
     # Only used below 0.625; the clip keeps inf/inf out of the branch not taken.
     t = min(max(x, -1.0), 1.0)
     z = t * t
-    small = t + t * z * (((_P0 * z + _P1) * z + _P2) / (((z + _Q0) * z + _Q1) * z + _Q2))
+    q = ((z + _Q0) * z + _Q1) * z + _Q2
+    small_num = t * (q + z * ((_P0 * z + _P1) * z + _P2))
     e = exp_nonpositive(-2.0 * ax)
-    large = (1.0 - e) / (1.0 + e)
-    large = large if x >= 0.0 else -large
-    out = small if ax < 0.625 else large
+    large_num = 1.0 - e if x >= 0.0 else e - 1.0
+    # Both branches as fractions: one division per value instead of two.
+    small = ax < 0.625
+    out = (small_num if small else large_num) / (q if small else 1.0 + e)
     return out if x == x else x  # NaN stays NaN (exp_nonpositive would clamp it)
 
 
