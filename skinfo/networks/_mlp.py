@@ -1,4 +1,9 @@
-"""A small reference noisy MLP in NumPy (Adam, mini-batches, noise in training)."""
+"""A small reference noisy MLP (Adam, mini-batches, noise in training).
+
+Training runs in the Numba kernel ``skinfo._kernels._mlp.train_epoch``; the
+NumPy implementation (``_forward_backward``, ``_numpy_epoch``) stays as the
+independent reference the tests and ``benchmarks/bench_training.py`` compare with.
+"""
 
 import numbers
 import queue
@@ -320,7 +325,7 @@ def _epoch_draws(generator, n_rows, noise_shape, n_epochs):
 
 
 class NoisyMLP(ClassifierMixin, BaseEstimator):
-    """A small noisy MLP classifier in NumPy, the paper's reference network.
+    """A small noisy MLP classifier, the paper's reference network.
 
     Hidden layers ``T_l = f(T_{l-1} W_l + b_l) + Z_l`` with ``Z_l ~ N(0,
     noise_std^2 I)`` during training (as in Goldfeld et al., 2019), a softmax
