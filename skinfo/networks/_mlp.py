@@ -280,20 +280,22 @@ def _numpy_epoch(
 
 
 def _epoch_draws(generator, n_rows, noise_shape, n_epochs):
-    """Yield each epoch's ``(order, noise)``, drawn one epoch ahead in a thread.
+    """Yield each epoch's ``(order, noise)``, drawn ahead in a thread.
 
     The draws come from ``generator`` in the order of a plain loop (the
     permutation, then the noise, epoch after epoch), so the random stream
     does not change; only their wall time overlaps the training of the
-    previous epoch (the kernel and NumPy's normal sampler both release the
+    previous epochs (the kernel and NumPy's normal sampler both release the
     GIL).  At the paper's sizes the ~95,000 normals of an epoch cost about as
     much as its training.  ``noise`` is a buffer valid until the next
     iteration; with ``noise_shape[1] == 0`` no noise is drawn.
     """
-    buffers = [np.empty(noise_shape), np.empty(noise_shape)]
+    # Three buffers: the producer may run up to two epochs ahead, which
+    # absorbs jitter when other processes share the cores.
+    buffers = [np.empty(noise_shape) for _ in range(3)]
     free, ready = queue.Queue(), queue.Queue()
-    free.put(0)
-    free.put(1)
+    for slot in range(len(buffers)):
+        free.put(slot)
     stop = threading.Event()
 
     def produce():
@@ -486,7 +488,7 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         Each epoch runs in one compiled kernel call (forward and backward
         passes, Adam and the optional retraction for every mini-batch). The
         epoch's shuffle and training noise are drawn from the seeded
-        generator by a background thread one epoch ahead, in the order of a
+        generator by a background thread a few epochs ahead, in the order of a
         plain loop, so the random stream does not depend on the timing; the
         weights equal those of a NumPy implementation up to floating-point
         rounding of the sums.
