@@ -1,6 +1,14 @@
-"""A small reference noisy MLP in NumPy (Adam, mini-batches, noise in training)."""
+"""A small reference noisy MLP (Adam, mini-batches, noise in training).
+
+Training runs in the Numba kernel ``skinfo._kernels._mlp.train_epoch``; the
+NumPy implementation (``_forward_backward``, ``_numpy_epoch``) stays as the
+independent reference the tests and ``benchmarks/bench_training.py`` compare with.
+"""
 
 import numbers
+import queue
+import threading
+from contextlib import closing
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -9,6 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from .._kernels._mlp import ACTIVATION_CODES, train_epoch
 from ..utils._sklearn_shim import (
     Integral,
     Interval,
@@ -216,8 +225,109 @@ def _forward_backward(weights, biases, grad_weights, grad_biases, X, onehot, noi
     return loss
 
 
+def _numpy_epoch(
+    flat,
+    first_moment,
+    second_moment,
+    step,
+    X,
+    codes,
+    order,
+    noise,
+    noise_std,
+    sizes,
+    param_offsets,
+    activation,
+    learning_rate,
+    batch_size,
+    orthonormal_alpha,
+):
+    """The NumPy reference of :func:`skinfo._kernels._mlp.train_epoch` (same
+    arguments and results), kept to test the kernel and to benchmark it."""
+    params = _Parameters(sizes)
+    weights, biases = params.views(flat)
+    grad = np.zeros_like(flat)
+    grad_weights, grad_biases = params.views(grad)
+    scratch = np.empty_like(flat)
+    name = {code: name for name, code in ACTIVATION_CODES.items()}[activation]
+    onehot = np.eye(sizes[-1])[codes]
+    scaled_noise = noise_std * noise if noise_std > 0 else None
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    total = 0.0
+    for start in range(0, X.shape[0], batch_size):
+        rows = order[start : start + batch_size]
+        batch_noise = scaled_noise[start : start + batch_size] if scaled_noise is not None else None
+        loss = _forward_backward(
+            weights, biases, grad_weights, grad_biases, X[rows], onehot[rows], batch_noise, name
+        )
+        total += loss * rows.shape[0]
+        step += 1
+        first_moment *= beta1
+        first_moment += (1.0 - beta1) * grad
+        second_moment *= beta2
+        np.multiply(grad, grad, out=scratch)
+        second_moment += (1.0 - beta2) * scratch
+        step_size = learning_rate * np.sqrt(1.0 - beta2**step) / (1.0 - beta1**step)
+        np.sqrt(second_moment, out=scratch)
+        scratch += eps
+        np.divide(first_moment, scratch, out=scratch)
+        scratch *= step_size
+        flat -= scratch
+        if orthonormal_alpha > 0.0:
+            for W in weights[:-1]:
+                orthonormal_retraction(W, orthonormal_alpha)
+    return total, step
+
+
+def _epoch_draws(generator, n_rows, noise_shape, n_epochs):
+    """Yield each epoch's ``(order, noise)``, drawn ahead in a thread.
+
+    The draws come from ``generator`` in the order of a plain loop (the
+    permutation, then the noise, epoch after epoch), so the random stream
+    does not change; only their wall time overlaps the training of the
+    previous epochs (the kernel and NumPy's normal sampler both release the
+    GIL).  At the paper's sizes the ~95,000 normals of an epoch cost about as
+    much as its training.  ``noise`` is a buffer valid until the next
+    iteration; with ``noise_shape[1] == 0`` no noise is drawn.
+    """
+    # Three buffers: the producer may run up to two epochs ahead, which
+    # absorbs jitter when other processes share the cores.
+    buffers = [np.empty(noise_shape) for _ in range(3)]
+    free, ready = queue.Queue(), queue.Queue()
+    for slot in range(len(buffers)):
+        free.put(slot)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for _ in range(n_epochs):
+                slot = free.get()
+                if stop.is_set():
+                    return
+                order = generator.permutation(n_rows)
+                if noise_shape[1] > 0:
+                    generator.standard_normal(out=buffers[slot])
+                ready.put((slot, order, None))
+        except BaseException as error:  # handed to the consumer, raised there
+            ready.put((None, None, error))
+
+    thread = threading.Thread(target=produce, name="skinfo-mlp-draws", daemon=True)
+    thread.start()
+    try:
+        for _ in range(n_epochs):
+            slot, order, error = ready.get()
+            if error is not None:
+                raise error
+            yield order, buffers[slot]
+            free.put(slot)
+    finally:
+        stop.set()
+        free.put(0)  # wakes the producer if it waits for a buffer
+        thread.join()
+
+
 class NoisyMLP(ClassifierMixin, BaseEstimator):
-    """A small noisy MLP classifier in NumPy, the paper's reference network.
+    """A small noisy MLP classifier, the paper's reference network.
 
     Hidden layers ``T_l = f(T_{l-1} W_l + b_l) + Z_l`` with ``Z_l ~ N(0,
     noise_std^2 I)`` during training (as in Goldfeld et al., 2019), a softmax
@@ -288,6 +398,9 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
     >>> [layer.weights.shape for layer in mlp.layers()]
     [(2, 8)]
     """
+
+    # One epoch of training; tests swap in the NumPy reference ``_numpy_epoch``.
+    _epoch_function = staticmethod(train_epoch)
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like"],
@@ -369,6 +482,16 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         -------
         self : NoisyMLP
             The trained network.
+
+        Notes
+        -----
+        Each epoch runs in one compiled kernel call (forward and backward
+        passes, Adam and the optional retraction for every mini-batch). The
+        epoch's shuffle and training noise are drawn from the seeded
+        generator by a background thread a few epochs ahead, in the order of a
+        plain loop, so the random stream does not depend on the timing; the
+        weights equal those of a NumPy implementation up to floating-point
+        rounding of the sums.
         """
         # A classifier: scikit-learn's own validation gives users the messages they know.
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
@@ -387,63 +510,44 @@ class NoisyMLP(ClassifierMixin, BaseEstimator):
         weights, biases = params.views(flat)
         for W in weights:
             W[...] = generator.standard_normal(W.shape) * (self.init_scale / np.sqrt(W.shape[0]))
-        grad = np.zeros_like(flat)
-        grad_weights, grad_biases = params.views(grad)
+        class_codes = codes.astype(np.int64)
+        sizes_array = np.asarray(sizes, dtype=np.int64)
+        offsets = np.array([offset for offset, _, _ in params.shapes], dtype=np.int64)
+        activation = ACTIVATION_CODES[self.activation]
         first_moment = np.zeros_like(flat)
         second_moment = np.zeros_like(flat)
-        scratch = np.empty_like(flat)
-        onehot = np.eye(classes.shape[0])[codes]
         batch_size = min(self.batch_size, n_rows)
-        noise_width = sum(hidden)
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        noise_std = float(self.noise_std)
+        noise_shape = (n_rows, sum(hidden)) if noise_std > 0 else (n_rows, 0)
         snapshots = {}
         if checkpoint_epochs[0] == 0:
             snapshots[0] = flat.copy()
         wanted = set(checkpoint_epochs.tolist())
         loss_curve = np.empty(self.n_epochs)
         step = 0
-        alpha = float(self.orthonormal_alpha)
-        # The matrices are tiny: BLAS threads only add synchronisation cost.
-        with threadpool_limits(limits=1):
-            for epoch in tqdm(
-                range(1, self.n_epochs + 1), disable=not self.verbose, desc="training", leave=False
-            ):
-                order = generator.permutation(n_rows)
-                noise = (
-                    self.noise_std * generator.standard_normal((n_rows, noise_width))
-                    if self.noise_std > 0
-                    else None
+        epoch_function = type(self)._epoch_function
+        # The NumPy reference multiplies tiny matrices: BLAS threads only add synchronisation cost.
+        epochs = tqdm(range(1, self.n_epochs + 1), disable=not self.verbose, desc="training", leave=False)
+        draws = _epoch_draws(generator, n_rows, noise_shape, self.n_epochs)
+        with threadpool_limits(limits=1), closing(draws):
+            for epoch, (order, noise) in zip(epochs, draws, strict=True):
+                total, step = epoch_function(
+                    flat,
+                    first_moment,
+                    second_moment,
+                    step,
+                    X,
+                    class_codes,
+                    order,
+                    noise,
+                    noise_std,
+                    sizes_array,
+                    offsets,
+                    activation,
+                    float(self.learning_rate),
+                    batch_size,
+                    float(self.orthonormal_alpha),
                 )
-                total = 0.0
-                for start in range(0, n_rows, batch_size):
-                    rows = order[start : start + batch_size]
-                    batch_noise = noise[start : start + batch_size] if noise is not None else None
-                    loss = _forward_backward(
-                        weights,
-                        biases,
-                        grad_weights,
-                        grad_biases,
-                        X[rows],
-                        onehot[rows],
-                        batch_noise,
-                        self.activation,
-                    )
-                    total += loss * rows.shape[0]
-                    step += 1
-                    first_moment *= beta1
-                    first_moment += (1.0 - beta1) * grad
-                    second_moment *= beta2
-                    np.multiply(grad, grad, out=scratch)
-                    second_moment += (1.0 - beta2) * scratch
-                    step_size = self.learning_rate * np.sqrt(1.0 - beta2**step) / (1.0 - beta1**step)
-                    np.sqrt(second_moment, out=scratch)
-                    scratch += eps
-                    np.divide(first_moment, scratch, out=scratch)
-                    scratch *= step_size
-                    flat -= scratch
-                    if alpha > 0.0:
-                        for W in weights[:-1]:
-                            orthonormal_retraction(W, alpha)
                 loss_curve[epoch - 1] = total / n_rows
                 if epoch in wanted:
                     snapshots[epoch] = flat.copy()
