@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
-from .._mixture import MIXTURE_METHODS
+from .._mixture import _TREE_MAX_FEATURES_BLOCKS, MIXTURE_METHODS
 from .._results import CheckpointAccessors, ExperimentResult
 from ..cluster import cosine_similarity_summary, silhouette_score
 from ..datasets import load_szt
@@ -222,7 +222,7 @@ def compression_summary(result, key="mi_x"):
     return rows
 
 
-def _compile_estimators(noise_std, method, n_bins, value_range, failures):
+def _compile_estimators(noise_std, method, n_bins, value_range, failures, max_width=12):
     """Compile (or load from Numba's cache) every kernel a checkpoint uses, on
     tiny data: run in a thread while the network trains, so a fresh install
     pays the compile time (~20 s on 2 cores) beside the training rather than
@@ -232,7 +232,9 @@ def _compile_estimators(noise_std, method, n_bins, value_range, failures):
         rng = np.random.default_rng(0)
         S = np.tanh(rng.normal(size=(64, 2, 3)))
         y = np.repeat([0, 1], 32)
-        for path in ("dense", "tree", "pruned") if method == "auto" else (method,):
+        # "auto" takes the pruned path only above the tree's block limit.
+        paths = ("dense", "tree") + (("pruned",) if max_width > _TREE_MAX_FEATURES_BLOCKS else ())
+        for path in paths if method == "auto" else (method,):
             for layer in (S, S[:, 0]):  # a noisy deeper layer and the deterministic first
                 NoisyMutualInformation(noise_std, n_mc=1, method=path, random_state=0, n_jobs=1).fit(layer, y)
         _layer_scores(S[:, 0], y, n_bins, value_range)
@@ -430,7 +432,7 @@ def run_info_plane(
     failures = []
     compiling = threading.Thread(
         target=_compile_estimators,
-        args=(max(noise_std, 0.05), method, n_bins, value_range, failures),
+        args=(max(noise_std, 0.05), method, n_bins, value_range, failures, max(hidden_layer_sizes)),
         daemon=True,  # a training error ends the run at once
     )
     compiling.start()
