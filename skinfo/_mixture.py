@@ -569,9 +569,12 @@ def _mixture_log_sum_exp(
             if reach is not None and return_plan and not free_order:
                 uniform_reach = float(np.max(reach)) * (1.0 + _PLAN_REACH_MARGIN)
                 reach = np.full_like(reach, uniform_reach)
-            max_fill = _TREE_MAX_FILL if path == "tree" else _PRUNED_MAX_FILL
-            if reach is not None and method == "auto" and _mostly_reached(centres, reach, max_fill):
-                reach = None
+            # The pruned link search stops by itself once the reached share
+            # passes _PRUNED_MAX_FILL; the tree's planning has no such exit,
+            # so a cheap probe guards it.
+            if reach is not None and method == "auto" and path == "tree":
+                if _mostly_reached(centres, reach, _TREE_MAX_FILL):
+                    reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
                 tree_centres, tree_query_centre = centres, query_centre
