@@ -80,9 +80,10 @@ TRUNCATION_TOL = 1e-12
 _GEMM_MIN_FEATURES = 32
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
-# Below this much dense work (kernel evaluations, ~10 ms on two cores) no
-# truncated path repays its planning, so "auto" does not even probe.
-_TRUNCATED_MIN_WORK = 1 << 23
+# Below this much dense work (kernel evaluations, ~20 ms on two cores with
+# the streaming kernels) no truncated path repaid its planning and probes on
+# the benchmark grid, so "auto" does not even probe.
+_TRUNCATED_MIN_WORK = 1 << 25
 # Share of the centres a query may reach for the run kernels to beat the
 # streaming dense kernel (first probe, then the tree's block-level probe).
 _TREE_MAX_FILL = 0.1
@@ -248,7 +249,7 @@ def _mostly_reached(centres, reach, max_fill):
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
     probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
     radius = float(np.max(reach))
-    if n_features <= _TREE_MAX_FEATURES:
+    if n_features <= _TREE_MAX_FEATURES_BLOCKS:
         # A direct loop beats the BLAS call and its temporaries in low dimension.
         return count_within(probe, sample, radius) > max_fill * probe.shape[0] * sample.shape[0]
     sample = sample - probe.mean(axis=0)
@@ -348,6 +349,20 @@ def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=Non
         # Beyond this many reached centres per query the runs kernel loses to
         # the streaming dense kernel.
         fill_budget = _PRUNED_MAX_FILL * n_centres * rows.shape[0]
+        # A few evenly spaced rows first: when they already reach more than
+        # the budgeted share, the full search would only confirm it.
+        probe = rows[np.linspace(0, rows.shape[0] - 1, min(_PROBE_CENTRES, rows.shape[0])).astype(np.int64)]
+        if probe.shape[0]:
+            _, probed = links_from_cross(
+                centroids[probe] @ centroids.T,
+                centroid_sq[probe],
+                centroid_sq,
+                row_limit[probe],
+                radii,
+                _LINK_REL_SLACK,
+            )
+            if float(np.sum(sizes[probed])) > _PRUNED_MAX_FILL * n_centres * probe.shape[0]:
+                return None, None
     chunk = max(1, _LINK_CHUNK_ENTRIES // n_blocks)
     indptrs, cols = [], []
     n_links = 0
