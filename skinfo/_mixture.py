@@ -80,10 +80,10 @@ TRUNCATION_TOL = 1e-12
 _GEMM_MIN_FEATURES = 32
 # The truncated path pays when a query reaches far fewer centres than all.
 _TREE_MIN_CENTRES = 2048
-# Below this much dense work (kernel evaluations, ~20 ms on two cores with
-# the streaming kernels) no truncated path repaid its planning and probes on
-# the benchmark grid, so "auto" does not even probe.
-_TRUNCATED_MIN_WORK = 1 << 25
+# Below this much dense work (kernel evaluations, ~5 ms on two cores) no
+# truncated path repays its planning, so "auto" does not even probe (at 2^25
+# it lost 4x on a clustered small-noise case of 32M evaluations).
+_TRUNCATED_MIN_WORK = 1 << 23
 # Share of the centres a query may reach for the run kernels to beat the
 # streaming dense kernel (first probe, then the tree's block-level probe).
 _TREE_MAX_FILL = 0.1
