@@ -372,7 +372,8 @@ def sample_propagation(
                 n_jobs=n_jobs,
                 **extra,
             )
-            plan = kept[0] if kept else None
+            if kept and kept[0] is not None:  # a dense batch keeps the last graph
+                plan = kept[0]
         else:
             lse, chosen = evaluate(
                 queries, centres, noise_std, query_centre=query_centre, method=method, n_jobs=n_jobs
