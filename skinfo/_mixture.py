@@ -133,7 +133,9 @@ _DENSE_MAX_SHIFT = 600.0
 # exact either way); 5 was fastest in benchmarks/bench_sp.py.
 _BLOCK_RADIUS_STDS = 5.0
 # Unordered centres (no groups) are put in Morton order for the dense
-# kernel's tile bound when there are several tiles.
+# kernel's tile bound when there are several tiles, and inputs in k-d tree
+# order within their class (skinfo._sp_core.input_order), up to this
+# dimension: above it neither order is cheap and the order stays as given.
 _SPATIAL_ORDER_MAX_FEATURES = 32
 _SPATIAL_ORDER_MIN_CENTRES = 4096
 # Share of the sampled centres left outside each side of the Morton box.

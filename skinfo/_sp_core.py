@@ -37,7 +37,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.utils import check_random_state
 
-from ._mixture import Groups, mixture_log_sum_exp
+from ._mixture import _SPATIAL_ORDER_MAX_FEATURES, Groups, mixture_log_sum_exp
 
 __all__ = [
     "BACKENDS",
@@ -59,10 +59,6 @@ MAX_KERNEL_EVALUATIONS = 1 << 44
 # The smallest fraction of a noise std that float64 must resolve next to the
 # centred activations; coarser rounding distorts the Gaussian noise itself.
 _MIN_RESOLVED_FRACTION = 1e-3
-# Inputs are put in spatial order within their class up to this dimension
-# (a k-d tree over the inputs' mean replicas; above it the tree is no longer
-# cheap and the order stays as given).
-_SPATIAL_ORDER_MAX_FEATURES = 32
 
 
 def gaussian_noise_entropy(n_features, noise_std):
