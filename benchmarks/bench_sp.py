@@ -258,14 +258,16 @@ def path_choice_table(configs):
                 times[method] = math.inf
             except ValueError:
                 times[method] = None
-        # Methods timed in rotation (best of 5 each), so none gains from
-        # running after another (caches, page faults, CPU frequency).
-        for _ in range(5):
-            for method, best in times.items():
-                if best is not None:
-                    start = time.perf_counter()
-                    mixture_log_sum_exp(*args, **kwargs, method=method)
-                    times[method] = min(best, time.perf_counter() - start)
+        # Methods timed in rounds (best of 7 each), in a fresh random order
+        # each round, so none gains or loses from always running after
+        # another (caches, freed memory, CPU frequency).
+        rounds = np.random.default_rng(0)
+        runnable = [method for method, best in times.items() if best is not None]
+        for _ in range(7):
+            for method in rounds.permutation(runnable):
+                start = time.perf_counter()
+                mixture_log_sum_exp(*args, **kwargs, method=method)
+                times[method] = min(times[method], time.perf_counter() - start)
         times = {m: math.inf if t is None else t for m, t in times.items()}
         chose = mixture_log_sum_exp(*args, **kwargs, method="auto")[1]
         best = min(times[m] for m in ("dense", "tree", "pruned"))

@@ -93,6 +93,13 @@ _TREE_MAX_FILL = 0.1
 # half the dense work.  With it the tree lost nowhere on the benchmark grid
 # and still won 20x on small-noise clustered layers.
 _TREE_LINK_COST = 50.0
+# Fixed planning cost of the tree per block (ordering, geometry, cell grid,
+# link search), in dense kernel evaluations; and how far the first probe's
+# estimate of the tree's cost may exceed the dense work before "auto" skips
+# planning altogether (an estimate from ~10^5 sampled distances, so only clear
+# losers are refused before the block-level probe).
+_TREE_BLOCK_COST = 1000.0
+_TREE_PRECHECK_RATIO = 1.0
 _PRUNED_MAX_FILL = 0.1
 # Never build a block graph with more links than this (~40 bytes a link while
 # it is built, ~2.5 GiB at the cap); above it the dense path runs in
@@ -114,6 +121,10 @@ _TREE_MAX_FEATURES_BLOCKS = 12
 # pruned path's link search.
 _PROBE_CENTRES = 64
 _PROBE_SAMPLE = 4096
+# The share probe before the tree's planning: centres probed against a sample
+# (~65,000 distances, ~0.2 ms: small beside the smallest call it decides).
+_SHARE_PROBE_CENTRES = 32
+_SHARE_PROBE_SAMPLE = 2048
 _LINK_CHUNK_ENTRIES = 1 << 22
 # Relative widening of the pruned path's squared-distance test, far above the
 # rounding of the BLAS expansion (~d * eps).
@@ -242,18 +253,20 @@ def _reach(noise_sq, n_centres, noise_std, method):
     return radius + noise_norm
 
 
-def _mostly_reached(centres, reach, max_fill):
-    """Cheap first probe: would the truncated paths' single link radius (the
-    largest reach) cover more than ``max_fill`` of the centres around a
-    typical centre?  (Distances from a few evenly spaced centres to a sample;
-    if so, the pruning paths cannot pay.)"""
+def _reached_share(centres, reach):
+    """Cheap first probe: the share of the centres that the truncated paths'
+    single link radius (the largest reach) covers around a typical centre
+    (distances from a few evenly spaced centres to an evenly spaced sample)."""
     n_centres, n_features = centres.shape
-    sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
-    probe = sample[np.linspace(0, sample.shape[0] - 1, min(_PROBE_CENTRES, sample.shape[0])).astype(np.int64)]
+    sample = centres[np.linspace(0, n_centres - 1, min(_SHARE_PROBE_SAMPLE, n_centres)).astype(np.int64)]
+    probe = sample[
+        np.linspace(0, sample.shape[0] - 1, min(_SHARE_PROBE_CENTRES, sample.shape[0])).astype(np.int64)
+    ]
     radius = float(np.max(reach))
+    n_pairs = probe.shape[0] * sample.shape[0]
     if n_features <= _TREE_MAX_FEATURES_BLOCKS:
         # A direct loop beats the BLAS call and its temporaries in low dimension.
-        return count_within(probe, sample, radius) > max_fill * probe.shape[0] * sample.shape[0]
+        return count_within(probe, sample, radius) / n_pairs
     sample = sample - probe.mean(axis=0)
     probe = probe - probe.mean(axis=0)
     sq = (
@@ -261,7 +274,20 @@ def _mostly_reached(centres, reach, max_fill):
         + np.einsum("ij,ij->i", sample, sample)[None, :]
         - 2.0 * (probe @ sample.T)
     )
-    return np.mean(sq <= radius**2) > max_fill
+    return float(np.mean(sq <= radius**2))
+
+
+def _tree_cannot_pay(share, n_queries, n_centres, n_blocks, given_blocks):
+    """Whether the tree path loses to the dense path on the first probe's
+    share alone, before any planning: its fixed cost per block, its links
+    (with given blocks, a block reaches about ``share`` of the others; blocks
+    cut from free centres merge close centres, so their links are left to
+    the block-level probe) and its evaluations, all in dense kernel
+    evaluations, against the dense work."""
+    dense_work = float(n_queries) * n_centres
+    links = share * float(n_blocks) ** 2 if given_blocks else 0.0
+    tree_work = _TREE_BLOCK_COST * n_blocks + _TREE_LINK_COST * links + share * dense_work
+    return share > _TREE_MAX_FILL or tree_work > _TREE_PRECHECK_RATIO * dense_work
 
 
 def _morton_order(centres):
@@ -301,17 +327,20 @@ def _plan_tree(centres, query_centre, bounds, method, reach, uniform_reach=None)
     # reach) under every method, so a forced "tree" cannot build an O(n^2)
     # graph either.
     probe = np.linspace(0, n_blocks - 1, min(_TREE_PROBE_BLOCKS, n_blocks)).astype(np.int64)
-    reached = grid_reached(centroids, probe, link, *grid)
-    graph_size = np.mean(reached) * n_blocks
-    if graph_size > _TREE_MAX_LINKS:
-        if method == "tree":
-            _too_many_links(method, graph_size)
-        return None, None
+    # Both tests below grow with the probe's total count: it stops counting
+    # once the total decides the answer (a rejected plan then costs little).
+    max_total = _TREE_MAX_LINKS * probe.shape[0] / n_blocks
     if method == "auto":
-        dense_work = float(n_queries) * n_centres
-        reached_work = np.mean(reached) * np.mean(sizes) * n_queries
-        if _TREE_LINK_COST * graph_size + reached_work > 0.5 * dense_work:
-            return None, None
+        # links * cost + reached evaluations > half the dense work, with
+        # links = mean(reached) * n_blocks and reached evaluations =
+        # mean(reached) * mean(sizes) * n_queries.
+        per_count = (_TREE_LINK_COST * n_blocks + np.mean(sizes) * n_queries) / probe.shape[0]
+        max_total = min(max_total, 0.5 * float(n_queries) * n_centres / per_count)
+    reached = grid_reached(centroids, probe, link, *grid, int(max_total))
+    if np.sum(reached) > max_total:
+        if method == "tree":
+            _too_many_links(method, np.sum(reached) * n_blocks / probe.shape[0])
+        return None, None
     links = grid_links(centroids, radii, block_reach, _TREE_MAX_LINKS, *grid)
     if links.shape[0] > _TREE_MAX_LINKS:
         if method == "tree":
@@ -581,16 +610,18 @@ def _mixture_log_sum_exp(
             ):
                 path = "dense"
         uniform_reach = None
+        morton = None
         if graph is None and path in ("tree", "pruned") and query_centre is not None:
             reach = _reach(noise_sq, n_centres, noise_std, method)
             if reach is not None and return_plan and not free_order:
                 uniform_reach = float(np.max(reach)) * (1.0 + _PLAN_REACH_MARGIN)
                 reach = np.full_like(reach, uniform_reach)
             # The pruned link search stops by itself once the reached share
-            # passes _PRUNED_MAX_FILL; the tree's planning has no such exit,
-            # so a cheap probe guards it.
+            # passes _PRUNED_MAX_FILL; the tree's planning costs at least its
+            # fixed share per block, so a cheap probe guards it.
             if reach is not None and method == "auto" and path == "tree":
-                if _mostly_reached(centres, reach, _TREE_MAX_FILL):
+                share = _reached_share(centres, reach)
+                if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks, blocks is not None):
                     reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
@@ -604,7 +635,7 @@ def _mixture_log_sum_exp(
                     # No ranges to keep: visit centres in Morton order and cut
                     # them into compact blocks, so neighbours are contiguous in
                     # memory and the block graph stays small.
-                    order = _morton_order(centres)
+                    order = morton = _morton_order(centres)
                     rank = np.empty_like(order)
                     rank[order] = np.arange(n_centres, dtype=np.int64)
                     tree_centres = centres[order]
@@ -624,8 +655,9 @@ def _mixture_log_sum_exp(
                 and n_centres > _SPATIAL_ORDER_MIN_CENTRES
             ):
                 # No ranges to keep: centres in Morton order make the tiles
-                # compact, so far ones can be bounded away.
-                centres = centres[_morton_order(centres)]
+                # compact, so far ones can be bounded away (the order of a
+                # refused tree plan serves).
+                centres = centres[_morton_order(centres) if morton is None else morton]
             return _dense(queries, centres, noise_std, groups, noise_sq, skip_far_tiles), "dense", None
         new_plan = None
         if uniform_reach is not None:

@@ -147,9 +147,17 @@ def test_cell_grid_partitions_points_and_covers_the_radius(
     assert cell_start[0] == 0 and cell_start[-1] == n_points
     assert np.all(np.diff(cell_start) >= 1) and np.all(np.diff(cell_key) > 0)
     assert offsets.shape == (3 ** (min(n_features, 5) - 1),)  # no outliers: every coordinate
-    counts = grid_reached(points, np.arange(n_points), radius, order, cell_key, cell_start, offsets)
+    counts = grid_reached(points, np.arange(n_points), radius, order, cell_key, cell_start, offsets, -1)
     dist = np.sqrt(np.sum((points[:, None, :] - points[None, :, :]) ** 2, axis=2))
-    np.testing.assert_array_equal(counts, np.sum(dist <= radius, axis=1))
+    expected = np.sum(dist <= radius, axis=1)
+    np.testing.assert_array_equal(counts, expected)
+    # With a budget, counting stops at the first row whose running total
+    # passes it; the rows before it are exact.
+    budget = int(expected.sum()) // 2
+    capped = grid_reached(points, np.arange(n_points), radius, order, cell_key, cell_start, offsets, budget)
+    stop = int(np.searchsorted(np.cumsum(expected), budget, side="right"))
+    np.testing.assert_array_equal(capped[: stop + 1], expected[: stop + 1])
+    assert np.all(capped[stop + 1 :] == 0)
 
 
 @pytest.mark.parametrize("n_features", [2, 5])

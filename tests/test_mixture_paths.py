@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 from skinfo._kernels import _mixture as kernels
@@ -446,3 +448,72 @@ def test_tree_free_order_with_a_far_outlier(rng, monkeypatch):
     assert np.max(_reached_centres(graph)) < 0.5 * centres.shape[0]
     ref = numpy_lse(queries, centres, noise_std, Groups.none(300))
     np.testing.assert_allclose(out[:, 0], ref[:, 0], rtol=0, atol=ATOL)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    share=st.floats(0.0, 1.0),
+    more=st.floats(0.0, 1.0),
+    n_queries=st.integers(1, 10**6),
+    n_centres=st.integers(1, 10**6),
+    blocks_share=st.floats(0.01, 1.0),
+    given_blocks=st.booleans(),
+)
+def test_tree_precheck_refuses_more_as_the_share_grows(
+    share, more, n_queries, n_centres, blocks_share, given_blocks
+):
+    """The pre-planning test of "auto" is monotone in the probed share: a
+    share it refuses stays refused when more centres are reached; above the
+    fill limit it always refuses."""
+    import skinfo._mixture as planner
+
+    n_blocks = max(1, int(blocks_share * n_centres))
+    larger = share + more * (1.0 - share)
+    refused = planner._tree_cannot_pay(share, n_queries, n_centres, n_blocks, given_blocks)
+    if refused:
+        assert planner._tree_cannot_pay(larger, n_queries, n_centres, n_blocks, given_blocks)
+    if share > planner._TREE_MAX_FILL:
+        assert refused
+
+
+def test_auto_refuses_a_crowded_tree_before_planning(rng, monkeypatch):
+    """Centres far closer than the truncation radius: the share probe alone
+    sends "auto" to the dense path, without building a grid."""
+    import skinfo._mixture as planner
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("the tree was planned")
+
+    monkeypatch.setattr(planner, "cell_grid", no_planning)
+    centres = rng.uniform(-1, 1, size=(5000, 3))
+    query_centre = np.arange(5000, dtype=np.int64)
+    queries = centres + 0.3 * rng.normal(size=centres.shape)
+    out, used = mixture_log_sum_exp(queries, centres, 0.3, query_centre=query_centre)
+    assert used == "dense"
+    dense, _ = mixture_log_sum_exp(queries, centres, 0.3, query_centre=query_centre, method="dense")
+    np.testing.assert_array_equal(out, dense)
+
+
+def test_auto_after_a_refused_tree_plan_equals_dense(rng, monkeypatch):
+    """Small noise passes the share probe; with links made prohibitively
+    dear the block-level probe refuses the plan (stopping its count early,
+    before any link is searched), and the dense fallback, reusing the
+    refused plan's Morton order, gives the dense path's bits."""
+    import skinfo._mixture as planner
+
+    def no_links(*args, **kwargs):
+        raise AssertionError("links were searched for a refused plan")
+
+    monkeypatch.setattr(planner, "_TREE_LINK_COST", 1e12)
+    monkeypatch.setattr(planner, "grid_links", no_links)
+    centres = rng.uniform(-1, 1, size=(6000, 3))
+    query_centre = np.arange(6000, dtype=np.int64)
+    queries = centres + 0.01 * rng.normal(size=centres.shape)
+    out, used = mixture_log_sum_exp(queries, centres, 0.01, query_centre=query_centre)
+    assert used == "dense"
+    dense, _ = mixture_log_sum_exp(queries, centres, 0.01, query_centre=query_centre, method="dense")
+    np.testing.assert_array_equal(out, dense)
+    monkeypatch.undo()
+    tree, used = mixture_log_sum_exp(queries, centres, 0.01, query_centre=query_centre)
+    assert used == "tree"
+    np.testing.assert_allclose(tree, dense, rtol=0, atol=ATOL)

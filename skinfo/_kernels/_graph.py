@@ -299,10 +299,14 @@ def _sq_dist(points, a, c):
 
 
 @jit
-def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets):
+def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets, max_total):
     """Number of points within ``radius`` of each of ``points[rows]`` (itself
     included), from the cells of :func:`cell_grid` (built with at least this
     radius).
+
+    Counting stops after the first row that takes the total above
+    ``max_total`` (a probe that already knows its answer; negative: no
+    limit), leaving the later rows' counts zero.
 
     Returns
     -------
@@ -313,6 +317,7 @@ def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets):
     for p in range(n_points):
         rank[order[p]] = p
     counts = np.zeros(rows.shape[0], dtype=np.int64)
+    total = 0
     for r in range(rows.shape[0]):
         a = rows[r]
         cell = _first_at_least(cell_start, rank[a] + 1, 0) - 1
@@ -323,6 +328,9 @@ def grid_reached(points, rows, radius, order, cell_key, cell_start, offsets):
             for p in range(cell_start[first], cell_start[last]):
                 if math.sqrt(_sq_dist(points, a, order[p])) <= radius:
                     counts[r] += 1
+        total += counts[r]
+        if max_total >= 0 and total > max_total:
+            break
     return counts
 
 
