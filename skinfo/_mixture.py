@@ -94,10 +94,10 @@ _TREE_MAX_FILL = 0.1
 # and still won 20x on small-noise clustered layers.
 _TREE_LINK_COST = 50.0
 # Fixed planning cost of the tree per block (ordering, geometry, cell grid,
-# link search), in dense kernel evaluations; and how far the first probe's
-# estimate of the tree's cost may exceed the dense work before "auto" skips
-# planning altogether (an estimate from ~10^5 sampled distances, so only clear
-# losers are refused before the block-level probe).
+# link search), in dense kernel evaluations, and how far the share probe's
+# estimate of the tree's cost may go before "auto" skips planning: to the
+# whole dense work (the estimate counts free centres one a block, so it
+# overstates their links; the block-level probe then decides at half).
 _TREE_BLOCK_COST = 1000.0
 _TREE_PRECHECK_RATIO = 1.0
 _PRUNED_MAX_FILL = 0.1
@@ -277,15 +277,17 @@ def _reached_share(centres, reach):
     return float(np.mean(sq <= radius**2))
 
 
-def _tree_cannot_pay(share, n_queries, n_centres, n_blocks, given_blocks):
+def _tree_cannot_pay(share, n_queries, n_centres, n_blocks):
     """Whether the tree path loses to the dense path on the first probe's
     share alone, before any planning: its fixed cost per block, its links
-    (with given blocks, a block reaches about ``share`` of the others; blocks
-    cut from free centres merge close centres, so their links are left to
-    the block-level probe) and its evaluations, all in dense kernel
-    evaluations, against the dense work."""
+    (a block reaches about ``share`` of the others) and its evaluations, all
+    in dense kernel evaluations, against the dense work.  Blocks cut from
+    free centres are counted one a centre, so their links are overestimated
+    (close centres share a block): only a tree that costs more than the
+    whole dense work is refused here, the rest go to the block-level probe.
+    """
     dense_work = float(n_queries) * n_centres
-    links = share * float(n_blocks) ** 2 if given_blocks else 0.0
+    links = share * float(n_blocks) ** 2
     tree_work = _TREE_BLOCK_COST * n_blocks + _TREE_LINK_COST * links + share * dense_work
     return share > _TREE_MAX_FILL or tree_work > _TREE_PRECHECK_RATIO * dense_work
 
@@ -621,7 +623,7 @@ def _mixture_log_sum_exp(
             # fixed share per block, so a cheap probe guards it.
             if reach is not None and method == "auto" and path == "tree":
                 share = _reached_share(centres, reach)
-                if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks, blocks is not None):
+                if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks):
                     reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks

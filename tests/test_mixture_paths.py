@@ -457,11 +457,8 @@ def test_tree_free_order_with_a_far_outlier(rng, monkeypatch):
     n_queries=st.integers(1, 10**6),
     n_centres=st.integers(1, 10**6),
     blocks_share=st.floats(0.01, 1.0),
-    given_blocks=st.booleans(),
 )
-def test_tree_precheck_refuses_more_as_the_share_grows(
-    share, more, n_queries, n_centres, blocks_share, given_blocks
-):
+def test_tree_precheck_refuses_more_as_the_share_grows(share, more, n_queries, n_centres, blocks_share):
     """The pre-planning test of "auto" is monotone in the probed share: a
     share it refuses stays refused when more centres are reached; above the
     fill limit it always refuses."""
@@ -469,9 +466,9 @@ def test_tree_precheck_refuses_more_as_the_share_grows(
 
     n_blocks = max(1, int(blocks_share * n_centres))
     larger = share + more * (1.0 - share)
-    refused = planner._tree_cannot_pay(share, n_queries, n_centres, n_blocks, given_blocks)
+    refused = planner._tree_cannot_pay(share, n_queries, n_centres, n_blocks)
     if refused:
-        assert planner._tree_cannot_pay(larger, n_queries, n_centres, n_blocks, given_blocks)
+        assert planner._tree_cannot_pay(larger, n_queries, n_centres, n_blocks)
     if share > planner._TREE_MAX_FILL:
         assert refused
 
