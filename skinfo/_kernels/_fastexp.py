@@ -123,9 +123,9 @@ def exp_nonpositive(x):
 # saves (measured on Zen 4).  LLVM's loop vectoriser cannot emit a variable
 # permute, so the vector loop is written in LLVM IR below
 # (:func:`exp_affine_vector`, used through
-# :func:`~skinfo._kernels._common.exp_affine_sum`); :func:`exp_nonpositive_table` is its scalar
-# twin (same operations, same roundings: bit-identical results), used for the
-# tail of a buffer and on CPUs without AVX-512.
+# :func:`~skinfo._kernels._common.exp_affine_sum`); :func:`exp_nonpositive_table`
+# is its scalar twin (same operations, same roundings: bit-identical results),
+# used for the tail of a buffer and on CPUs without AVX-512.
 _TABLE_BITS = 4
 _TABLE_SIZE = 1 << _TABLE_BITS
 # Correctly rounded 2**(j/16), as IEEE-754 bits (checked against a
@@ -152,6 +152,8 @@ _SCALE_SHIFT = 52 - _TABLE_BITS
 # Entry j minus j << 48: adding n << 48 (whose low bits are j << 48) then puts
 # exactly k into the exponent field, with no separate mask or shift of k.
 _TABLE = np.array([b - (j << _SCALE_SHIFT) for j, b in enumerate(_EXP2_FRACTION_BITS)], dtype=np.int64)
+if config.DISABLE_JIT:  # Python ints: the uncompiled twins shift past 64 bits
+    _TABLE = [int(v) for v in _TABLE]
 _INV_STEP = 23.083120654223414  # 16 / ln2
 _STEP_HI = 0.04332169878499658  # ln2 / 16 rounded to double
 _STEP_LO = 1.4494042586539372e-18  # ln2 / 16 - _STEP_HI
@@ -192,7 +194,7 @@ def _vector_loop_available():
 # Elements per step of the vector loop; 0 where it cannot be compiled (all
 # elements then take the scalar loop).  A compile-time constant: Numba's cache
 # is keyed on the CPU features, so a cached kernel never meets another value.
-VECTOR_WIDTH = 8 if _vector_loop_available() else 0
+VECTOR_WIDTH = 8 if _vector_loop_available() and not config.DISABLE_JIT else 0
 
 
 @intrinsic
