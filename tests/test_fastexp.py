@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from numba import config
 
-from skinfo._kernels._common import exp_affine_sum, lane_sum
+from skinfo._kernels._common import exp_affine_sum, lane_sum, sq_dist_exp_sum, sq_dist_into
 from skinfo._kernels._fastexp import _EXP2_FRACTION_BITS, exp_nonpositive, exp_nonpositive_table, fma
 from skinfo._kernels._jit import jit
 
@@ -41,6 +41,17 @@ def _twin_sum(values, count, scale, shift):
     for i in range(count):
         values[i] = exp_nonpositive_table(fma(values[i], scale, shift))
     return lane_sum(values, 0, count)
+
+
+@jit
+def _fused(out, point, points_t, start, width, scale, shift):
+    return sq_dist_exp_sum(out, point, points_t, start, width, scale, shift)
+
+
+@jit
+def _two_steps(out, point, points_t, start, width, scale, shift):
+    sq_dist_into(out, point, points_t, start, width)
+    return exp_affine_sum(out, width, scale, shift)
 
 
 @jit
@@ -150,3 +161,32 @@ def test_affine_sum_matches_reference(rng):
     )
     np.testing.assert_array_equal(values[1027:], original[1027:])
     assert total == pytest.approx(math.fsum(expected), rel=1e-14)
+
+
+@given(
+    seed=st.integers(0, 2**31),
+    n_features=st.integers(1, 12),
+    start=st.integers(0, 40),
+    width=st.integers(0, 150),
+    strided_point=st.booleans(),
+)
+@example(seed=0, n_features=5, start=0, width=1024, strided_point=False)
+@example(seed=1, n_features=3, start=7, width=64 + 24 + 5, strided_point=True)
+def test_fused_distance_exp_equals_two_steps(seed, n_features, start, width, strided_point):
+    """sq_dist_exp_sum (distances kept in registers, blocks of 64 and 8 centres
+    plus a scalar tail) writes the same bits and returns the same sum as
+    sq_dist_into followed by exp_affine_sum, and both equal the exact
+    exp(-||p - c||^2 / 2) sums to rounding."""
+    rng = np.random.default_rng(seed)
+    points_t = rng.normal(size=(n_features, start + width + 3))
+    rows = rng.normal(size=(n_features, 2))
+    point = rows[:, 1] if strided_point else np.ascontiguousarray(rows[:, 1])
+    fused = np.zeros(max(width, 1))
+    steps = np.zeros(max(width, 1))
+    total = _fused(fused, point, points_t, start, width, -0.5, 0.0)
+    steps_total = _two_steps(steps, point, points_t, start, width, -0.5, 0.0)
+    np.testing.assert_array_equal(fused.view(np.int64), steps.view(np.int64))
+    assert np.float64(total).view(np.int64) == np.float64(steps_total).view(np.int64)
+    sq = np.sum((point[:, None] - points_t[:, start : start + width]) ** 2, axis=0)
+    np.testing.assert_allclose(fused[:width], np.exp(-0.5 * sq), rtol=1e-14)
+    assert total == pytest.approx(math.fsum(np.exp(-0.5 * sq)), rel=1e-13, abs=1e-300)

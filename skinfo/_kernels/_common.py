@@ -7,10 +7,18 @@ taken, and results never depend on the thread count.
 
 import numpy as np
 
-from ._fastexp import VECTOR_WIDTH, exp_affine_vector, exp_nonpositive_table, fma
+from ._fastexp import VECTOR_WIDTH, exp_affine_vector, exp_nonpositive_table, fma, sq_dist_exp_vector
 from ._jit import jit
 
-__all__ = ["exp_affine_sum", "lane_sum", "range_max", "range_min", "sq_dist_into", "sq_dist_rows"]
+__all__ = [
+    "exp_affine_sum",
+    "lane_sum",
+    "sq_dist_exp_sum",
+    "range_max",
+    "range_min",
+    "sq_dist_into",
+    "sq_dist_rows",
+]
 
 
 @jit(inline="always")
@@ -256,5 +264,30 @@ def exp_affine_sum(values, count, scale, shift):
     for i in range(count & -8, count):
         value = exp_nonpositive_table(fma(values[i], scale, shift))
         values[i] = value
+        total += value
+    return total
+
+
+@jit(inline="always")
+def sq_dist_exp_sum(out, point, points_t, start, width, scale, shift):
+    """:func:`sq_dist_into` then :func:`exp_affine_sum` in one pass.
+
+    Where the CPU has AVX-512 each squared distance stays in a register
+    between the two, so the distance and exp work of different lanes overlap.
+    Bit-identical to the two calls in sequence (the distances are accumulated
+    in the same order), and returns the same sum.
+    """
+    if VECTOR_WIDTH == 0 or width < 8:
+        sq_dist_into(out, point, points_t, start, width)
+        return exp_affine_sum(out, width, scale, shift)
+    total = sq_dist_exp_vector(out, point, points_t, start, width, scale, shift)
+    n_features = points_t.shape[0]
+    for j in range(width & -8, width):
+        acc = 0.0
+        for k in range(n_features):
+            e = point[k] - points_t[k, start + j]
+            acc = fma(e, e, acc)
+        value = exp_nonpositive_table(fma(acc, scale, shift))
+        out[j] = value
         total += value
     return total

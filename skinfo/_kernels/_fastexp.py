@@ -27,7 +27,14 @@ from numba.extending import intrinsic
 
 from ._jit import jit
 
-__all__ = ["VECTOR_WIDTH", "exp_affine_vector", "exp_nonpositive", "exp_nonpositive_table", "fma"]
+__all__ = [
+    "VECTOR_WIDTH",
+    "exp_affine_vector",
+    "exp_nonpositive",
+    "exp_nonpositive_table",
+    "fma",
+    "sq_dist_exp_vector",
+]
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
@@ -197,6 +204,85 @@ def _vector_loop_available():
 VECTOR_WIDTH = 8 if _vector_loop_available() and not config.DISABLE_JIT else 0
 
 
+class _VectorEmitter:
+    """LLVM IR for the eight-lane table exp (AVX-512), shared by the vector loops."""
+
+    def __init__(self, builder):
+        self.builder = builder
+        self.i64 = ir.IntType(64)
+        self.vd = ir.VectorType(ir.DoubleType(), 8)
+        self.vi = ir.VectorType(self.i64, 8)
+        module = builder.module
+        self._fma = cgutils.get_or_insert_function(
+            module, ir.FunctionType(self.vd, [self.vd] * 3), "llvm.fma.v8f64"
+        )
+        self._permute = cgutils.get_or_insert_function(
+            module, ir.FunctionType(self.vi, [self.vi] * 3), "llvm.x86.avx512.vpermi2var.q.512"
+        )
+        self.table_lo = ir.Constant(self.vi, [int(v) for v in _TABLE[:8]])
+        self.table_hi = ir.Constant(self.vi, [int(v) for v in _TABLE[8:]])
+
+    def splat(self, value, vector_type=None):
+        vector_type = vector_type or self.vd
+        if isinstance(value, (int, float)):
+            return ir.Constant(vector_type, [ir.Constant(vector_type.element, value)] * 8)
+        single = self.builder.insert_element(
+            ir.Constant(vector_type, ir.Undefined), value, ir.Constant(self.i64, 0)
+        )
+        return self.builder.shuffle_vector(
+            single, single, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
+        )
+
+    def fma(self, a, b, c):
+        return self.builder.call(self._fma, [a, b, c])
+
+    def load(self, data, index):
+        address = self.builder.bitcast(self.builder.gep(data, [index]), self.vd.as_pointer())
+        return self.builder.load(address, align=8, typ=self.vd)
+
+    def store(self, value, data, index):
+        address = self.builder.bitcast(self.builder.gep(data, [index]), self.vd.as_pointer())
+        self.builder.store(value, address, align=8)
+
+    def exp(self, x):
+        """:func:`exp_nonpositive_table` on eight lanes, operation for operation."""
+        b = self.builder
+        lowest = self.splat(_MIN_ARG)
+        x = b.select(b.fcmp_ordered("<", x, lowest), lowest, x)
+        shifted = self.fma(x, self.splat(_INV_STEP), self.splat(_ROUND_SHIFT))
+        n = b.fsub(shifted, self.splat(_ROUND_SHIFT))
+        r = self.fma(n, self.splat(-_STEP_LO), self.fma(n, self.splat(-_STEP_HI), x))
+        bits = b.bitcast(shifted, self.vi)
+        entry = b.call(self._permute, [self.table_lo, bits, self.table_hi])  # indexes by bits & 15
+        scale = b.bitcast(b.add(entry, b.shl(bits, self.splat(_SCALE_SHIFT, self.vi))), self.vd)
+        p = self.fma(self.splat(_C6), r, self.splat(_C5))
+        p = self.fma(p, r, self.splat(_C4))
+        p = self.fma(p, r, self.splat(_C3))
+        p = self.fma(p, r, self.splat(_C2))
+        q = self.fma(p, b.fmul(r, r), r)
+        return self.fma(scale, q, scale)
+
+    def lane_total(self, lanes):
+        """The lanes summed as :func:`~skinfo._kernels._common.lane_sum` combines them."""
+        b = self.builder
+
+        def lane(i):
+            return b.extract_element(lanes, ir.Constant(self.i64, i))
+
+        low = b.fadd(b.fadd(lane(0), lane(1)), b.fadd(lane(2), lane(3)))
+        high = b.fadd(b.fadd(lane(4), lane(5)), b.fadd(lane(6), lane(7)))
+        return b.fadd(low, high)
+
+
+def _is_c_vector(value):
+    return (
+        isinstance(value, types.Array)
+        and value.dtype == types.float64
+        and value.ndim == 1
+        and value.layout == "C"
+    )
+
+
 @intrinsic
 def exp_affine_vector(typingctx, values, count, scale, shift):
     """``values[i] = exp_nonpositive_table(fma(values[i], scale, shift))`` for
@@ -209,10 +295,7 @@ def exp_affine_vector(typingctx, values, count, scale, shift):
     ``((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))``.
     """
     if not (
-        isinstance(values, types.Array)
-        and values.dtype == types.float64
-        and values.ndim == 1
-        and values.layout == "C"
+        _is_c_vector(values)
         and isinstance(count, types.Integer)
         and scale == types.float64
         and shift == types.float64
@@ -220,61 +303,105 @@ def exp_affine_vector(typingctx, values, count, scale, shift):
         return None
 
     def codegen(context, builder, signature, args):
-        i64 = ir.IntType(64)
-        f64 = ir.DoubleType()
-        vd = ir.VectorType(f64, 8)
-        vi = ir.VectorType(i64, 8)
-        module = builder.module
-        vfma = cgutils.get_or_insert_function(module, ir.FunctionType(vd, [vd] * 3), "llvm.fma.v8f64")
-        permute = cgutils.get_or_insert_function(
-            module, ir.FunctionType(vi, [vi] * 3), "llvm.x86.avx512.vpermi2var.q.512"
-        )
-
-        def splat(value, vector_type):
-            if isinstance(value, (int, float)):
-                return ir.Constant(vector_type, [ir.Constant(vector_type.element, value)] * 8)
-            single = builder.insert_element(
-                ir.Constant(vector_type, ir.Undefined), value, ir.Constant(i64, 0)
-            )
-            return builder.shuffle_vector(
-                single, single, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
-            )
-
+        emit = _VectorEmitter(builder)
+        i64 = emit.i64
         count_value = context.cast(builder, args[1], signature.args[1], types.int64)
-        table_lo = ir.Constant(vi, [int(v) for v in _TABLE[:8]])
-        table_hi = ir.Constant(vi, [int(v) for v in _TABLE[8:]])
-        scale_v = splat(args[2], vd)
-        shift_v = splat(args[3], vd)
-        lowest = splat(_MIN_ARG, vd)
+        scale_v = emit.splat(args[2])
+        shift_v = emit.splat(args[3])
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
         stop = builder.and_(count_value, ir.Constant(i64, -8))
-        accumulator = cgutils.alloca_once_value(builder, splat(0.0, vd))
+        accumulator = cgutils.alloca_once_value(builder, emit.splat(0.0))
         with cgutils.for_range_slice(builder, ir.Constant(i64, 0), stop, ir.Constant(i64, 8)) as (index, _):
-            address = builder.bitcast(builder.gep(data, [index]), vd.as_pointer())
-            x = builder.call(vfma, [builder.load(address, align=8, typ=vd), scale_v, shift_v])
-            x = builder.select(builder.fcmp_ordered("<", x, lowest), lowest, x)
-            shifted = builder.call(vfma, [x, splat(_INV_STEP, vd), splat(_ROUND_SHIFT, vd)])
-            n = builder.fsub(shifted, splat(_ROUND_SHIFT, vd))
-            r = builder.call(vfma, [n, splat(-_STEP_HI, vd), x])
-            r = builder.call(vfma, [n, splat(-_STEP_LO, vd), r])
-            bits = builder.bitcast(shifted, vi)
-            entry = builder.call(permute, [table_lo, bits, table_hi])  # indexes by bits & 15
-            scale_value = builder.bitcast(builder.add(entry, builder.shl(bits, splat(_SCALE_SHIFT, vi))), vd)
-            p = builder.call(vfma, [splat(_C6, vd), r, splat(_C5, vd)])
-            p = builder.call(vfma, [p, r, splat(_C4, vd)])
-            p = builder.call(vfma, [p, r, splat(_C3, vd)])
-            p = builder.call(vfma, [p, r, splat(_C2, vd)])
-            q = builder.call(vfma, [p, builder.fmul(r, r), r])
-            result = builder.call(vfma, [scale_value, q, scale_value])
-            builder.store(result, address, align=8)
-            builder.store(builder.fadd(builder.load(accumulator, typ=vd), result), accumulator)
-        lanes = builder.load(accumulator, typ=vd)
-
-        def lane(i):
-            return builder.extract_element(lanes, ir.Constant(i64, i))
-
-        low = builder.fadd(builder.fadd(lane(0), lane(1)), builder.fadd(lane(2), lane(3)))
-        high = builder.fadd(builder.fadd(lane(4), lane(5)), builder.fadd(lane(6), lane(7)))
-        return builder.fadd(low, high)
+            result = emit.exp(emit.fma(emit.load(data, index), scale_v, shift_v))
+            emit.store(result, data, index)
+            builder.store(builder.fadd(builder.load(accumulator, typ=emit.vd), result), accumulator)
+        return emit.lane_total(builder.load(accumulator, typ=emit.vd))
 
     return types.float64(values, count, types.float64, types.float64), codegen
+
+
+# Vectors of eight centres whose distances are accumulated together.
+_BLOCK_VECTORS = 8
+
+
+@intrinsic
+def sq_dist_exp_vector(typingctx, out, point, points_t, start, width, scale, shift):
+    """``out[j] = exp_nonpositive_table(fma(||point - points_t[:, start + j]||^2,
+    scale, shift))`` for ``j < width - width % 8``, eight lanes at a time, the
+    squared distance never leaving registers.
+
+    The distance is accumulated exactly as
+    :func:`~skinfo._kernels._common.sq_dist_into` does (``acc = fma(e_k, e_k,
+    acc)`` for k = 0, 1, ... from 0.0), so the results are bit-identical to
+    that function followed by :func:`exp_affine_vector`, whose sum this
+    returns.  AVX-512 only: callers check ``VECTOR_WIDTH``.
+    """
+    if not (
+        _is_c_vector(out)
+        and isinstance(point, types.Array)
+        and point.dtype == types.float64
+        and point.ndim == 1
+        and isinstance(points_t, types.Array)
+        and points_t.dtype == types.float64
+        and points_t.ndim == 2
+        and points_t.layout == "C"
+        and isinstance(start, types.Integer)
+        and isinstance(width, types.Integer)
+        and scale == types.float64
+        and shift == types.float64
+    ):
+        return None
+
+    def codegen(context, builder, signature, args):
+        emit = _VectorEmitter(builder)
+        i64 = emit.i64
+        out_data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        point_array = context.make_array(signature.args[1])(context, builder, args[1])
+        points = context.make_array(signature.args[2])(context, builder, args[2])
+        n_features, n_points = cgutils.unpack_tuple(builder, points.shape, 2)
+        point_stride = builder.sdiv(
+            cgutils.unpack_tuple(builder, point_array.strides, 1)[0], ir.Constant(i64, 8)
+        )
+        start_value = context.cast(builder, args[3], signature.args[3], types.int64)
+        width_value = context.cast(builder, args[4], signature.args[4], types.int64)
+        scale_v = emit.splat(args[5])
+        shift_v = emit.splat(args[6])
+        accumulator = cgutils.alloca_once_value(builder, emit.splat(0.0))
+        distances = [cgutils.alloca_once(builder, emit.vd) for _ in range(_BLOCK_VECTORS)]
+
+        def block(first, n_vectors):
+            # n_vectors independent distance chains per feature pass: the FMA
+            # latency of one chain hides behind the others.
+            for distance in distances[:n_vectors]:
+                builder.store(emit.splat(0.0), distance)
+            column = builder.add(start_value, first)
+            with cgutils.for_range_slice(builder, ir.Constant(i64, 0), n_features, ir.Constant(i64, 1)) as (
+                k,
+                _,
+            ):
+                coordinate = emit.splat(
+                    builder.load(builder.gep(point_array.data, [builder.mul(k, point_stride)]))
+                )
+                row = builder.add(builder.mul(k, n_points), column)
+                for v, distance in enumerate(distances[:n_vectors]):
+                    diff = builder.fsub(
+                        coordinate, emit.load(points.data, builder.add(row, ir.Constant(i64, 8 * v)))
+                    )
+                    builder.store(emit.fma(diff, diff, builder.load(distance, typ=emit.vd)), distance)
+            for v, distance in enumerate(distances[:n_vectors]):
+                result = emit.exp(emit.fma(builder.load(distance, typ=emit.vd), scale_v, shift_v))
+                emit.store(result, out_data, builder.add(first, ir.Constant(i64, 8 * v)))
+                builder.store(builder.fadd(builder.load(accumulator, typ=emit.vd), result), accumulator)
+
+        blocks_stop = builder.and_(width_value, ir.Constant(i64, -8 * _BLOCK_VECTORS))
+        stop = builder.and_(width_value, ir.Constant(i64, -8))
+        with cgutils.for_range_slice(
+            builder, ir.Constant(i64, 0), blocks_stop, ir.Constant(i64, 8 * _BLOCK_VECTORS)
+        ) as (index, _):
+            block(index, _BLOCK_VECTORS)
+        with cgutils.for_range_slice(builder, blocks_stop, stop, ir.Constant(i64, 8)) as (index, _):
+            block(index, 1)
+        return emit.lane_total(builder.load(accumulator, typ=emit.vd))
+
+    signature = types.float64(out, point, points_t, types.int64, types.int64, types.float64, types.float64)
+    return signature, codegen
