@@ -256,11 +256,11 @@ def exp_affine_sum(values, count, scale, shift):
     total : float
         ``sum(values[:count])`` after the transform.
     """
-    if VECTOR_WIDTH == 0 or count < 8:
+    if VECTOR_WIDTH == 0:
         for i in range(count):
             values[i] = exp_nonpositive_table(fma(values[i], scale, shift))
         return lane_sum(values, 0, count)
-    total = exp_affine_vector(values, count, scale, shift)
+    total = exp_affine_vector(values, count, scale, shift)  # 0.0 below eight
     for i in range(count & -8, count):
         value = exp_nonpositive_table(fma(values[i], scale, shift))
         values[i] = value
@@ -277,9 +277,11 @@ def sq_dist_exp_sum(out, point, points_t, start, width, scale, shift):
     Bit-identical to the two calls in sequence (the distances are accumulated
     in the same order), and returns the same sum.
     """
-    if VECTOR_WIDTH == 0 or width < 8:
+    if VECTOR_WIDTH == 0:
         sq_dist_into(out, point, points_t, start, width)
         return exp_affine_sum(out, width, scale, shift)
+    # Below eight the vector loop does nothing and returns 0.0: the scalar loop
+    # then adds in order, as lane_sum does.
     total = sq_dist_exp_vector(out, point, points_t, start, width, scale, shift)
     n_features = points_t.shape[0]
     for j in range(width & -8, width):
