@@ -1,21 +1,34 @@
-"""A vectorisable ``exp`` for non-positive arguments.
+"""Vectorisable ``exp`` for non-positive arguments.
 
 Numba's ``math.exp`` calls libm once per value (no SVML on this platform), which
 made the exponential the bottleneck of the mixture log-density at small
-dimension.  This version is branch-free so LLVM vectorises the loops that call
-it: Cody-Waite range reduction ``x = k ln2 + r`` with ``|r| <= ln2 / 2``, a
-degree-12 Taylor polynomial for ``exp(r)`` (truncation < 2e-16 relative) and the
-scale ``2**k`` assembled from its IEEE-754 bits.  Relative error is a few ulp
-(tested against ``numpy.exp`` in ``tests/test_kernels.py``).
+dimension.  Two branch-free versions:
+
+* :func:`exp_nonpositive`: Cody-Waite range reduction ``x = k ln2 + r`` with
+  ``|r| <= ln2 / 2``, a degree-12 Taylor polynomial for ``exp(r)`` and the
+  scale ``2**k`` assembled from its IEEE-754 bits; LLVM vectorises any loop
+  that calls it (at most 2.1 ulp, tested in ``tests/test_kernels.py``).
+* the table exp of the dense mixture kernels (:func:`exp_nonpositive_table`,
+  and the eight-lane loops :func:`exp_affine_vector` and
+  :func:`sq_dist_exp_vector` used through ``_common.exp_affine_sum`` and
+  ``_common.sq_dist_exp_sum``): ``x = (16 k + j) ln2 / 16 + r``,
+  ``|r| <= ln2 / 32``, a degree-6 polynomial and ``2**(j/16)`` from a table
+  held in two vector registers.  12 vector FP operations per eight values
+  instead of 18; at most 1.5 ulp (measured 1.16; ``tests/test_fastexp.py``).
+  On this machine (Zen 4, where every vector FP operation costs about one
+  cycle per eight lanes) it runs 1.6-1.9x the degree-12 exp
+  (``benchmarks/bench_sp.py``, exp table).
 
 Every multiply-add is an explicit, correctly rounded :func:`fma` (one
 instruction instead of two: 1.45x the throughput of the unfused polynomial on
 this machine's AVX-512 cores).  Unlike ``fastmath``'s contraction it is fixed
 in the source, so results do not depend on what the compiler chooses to fuse.
 
-Arguments below ``-708`` are clamped to ``-708`` (``exp(-708) ~ 3e-308``); the
-callers only sum values after subtracting the row maximum, so a term this small
-never changes a sum that contains ``exp(0) = 1``.
+Arguments below ``-708`` are clamped to ``-708`` (``exp(-708) ~ 3e-308``), so
+neither version returns subnormals or 0; the callers only sum values after
+subtracting the row maximum (or a fixed shift checked against
+``_MIN_FIXED_SUM``), so a term this small never changes a sum that contains
+``exp(0) = 1``.  The table exp maps NaN to NaN.
 """
 
 import numpy as np
