@@ -615,10 +615,9 @@ def _runs_block(
                 width = stop - start
                 if row_major:
                     sq_dist_rows(buf, queries[q], centres, start, width)
-                else:
-                    sq_dist_into(buf, queries[q], centres, start, width)
-                neg_sh = -sh
-                s_all += exp_affine_sum(buf, width, -inv_two_var, neg_sh)
+                    s_all += exp_affine_sum(buf, width, -inv_two_var, -sh)
+                else:  # distances and exponentials in one pass (bit-identical)
+                    s_all += sq_dist_exp_sum(buf, queries[q], centres, start, width, -inv_two_var, -sh)
                 o_lo = max(start, in_lo[q])
                 o_hi = min(stop, in_hi[q])
                 if o_hi > o_lo:
