@@ -13,9 +13,9 @@ from ._jit import jit
 __all__ = [
     "exp_affine_sum",
     "lane_sum",
-    "sq_dist_exp_sum",
     "range_max",
     "range_min",
+    "sq_dist_exp_sum",
     "sq_dist_into",
     "sq_dist_rows",
 ]
@@ -235,12 +235,13 @@ def sq_dist_rows(out, point, points, start, width):
 def exp_affine_sum(values, count, scale, shift):
     """``values[:count] = exp(values[:count] * scale + shift)`` and their sum.
 
-    The argument is formed by one :func:`~skinfo._kernels._fastexp.fma` and expected ``<= 0``.  Eight
-    lanes at a time with an in-register table where the CPU has AVX-512, the
-    rest by :func:`~skinfo._kernels._fastexp.exp_nonpositive_table`: the same operations either way, so
-    the values and their sum (bit-identical to
-    :func:`lane_sum` of them) do not depend on the CPU
-    or on which elements fall into the tail.
+    The argument is formed by one :func:`~skinfo._kernels._fastexp.fma` and
+    expected ``<= 0``.  Eight lanes at a time with an in-register table where
+    the CPU has AVX-512, the rest by
+    :func:`~skinfo._kernels._fastexp.exp_nonpositive_table`: the same
+    operations either way, so the values and their sum (bit-identical to
+    :func:`lane_sum` of them) do not depend on the CPU or on which elements
+    fall into the tail.
 
     Parameters
     ----------
