@@ -12,6 +12,8 @@ Competitors
       per query (max, exp, sum over the whole row), re-written below
   floor: this machine's exp throughput (skinfo's vectorised exp, all threads) plus
       the BLAS time of the cross terms for the same number of pairs.
+  (d) the previous exp (degree-12 polynomial, re-written below) next to the
+      kernels' table exp, in the exp table and as a second floor column.
 """
 
 import argparse
@@ -25,8 +27,8 @@ from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
 from skinfo import NoisyMutualInformation, SPEntropy
-from skinfo._kernels._common import lane_sum, range_max, sq_dist_into
-from skinfo._kernels._fastexp import exp_nonpositive
+from skinfo._kernels._common import exp_affine_sum, lane_sum, range_max, sq_dist_into
+from skinfo._kernels._fastexp import _bits_float, _float_bits, exp_nonpositive, fma
 from skinfo._kernels._jit import jit, parallel_jit
 from skinfo._kernels._mixture import mixture_lse_direct
 from skinfo._mixture import Groups, mixture_log_sum_exp
@@ -55,18 +57,66 @@ def numpy_sp_entropy(S, noise_std, n_mc, rng, block=1024):
     return gaussian_noise_entropy(d, noise_std) + math.log(n) - total / (n * n_mc)
 
 
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_ROUND_SHIFT = 6755399441055744.0
+
+
+@jit(inline="always")
+def _exp_horner12(x):
+    """The previous kernels' exp (still ``exp_nonpositive`` in the package), for
+    reference: range reduction to |r| <= ln2/2 and a degree-12 Taylor polynomial
+    by Horner, 2**k built from its bits (18 vector FP operations per 8 values
+    in the kernels' loop, against 12 for the table exp)."""
+    x = max(x, -708.0)
+    shifted = fma(x, _LOG2E, _ROUND_SHIFT)
+    k = shifted - _ROUND_SHIFT
+    r = fma(k, -_LN2_LO, fma(k, -_LN2_HI, x))
+    p = fma(1.0 / 479001600.0, r, 1.0 / 39916800.0)
+    p = fma(p, r, 1.0 / 3628800.0)
+    p = fma(p, r, 1.0 / 362880.0)
+    p = fma(p, r, 1.0 / 40320.0)
+    p = fma(p, r, 1.0 / 5040.0)
+    p = fma(p, r, 1.0 / 720.0)
+    p = fma(p, r, 1.0 / 120.0)
+    p = fma(p, r, 1.0 / 24.0)
+    p = fma(p, r, 1.0 / 6.0)
+    p = fma(p, r, 0.5)
+    p = fma(p, r, 1.0)
+    p = fma(p, r, 1.0)
+    return p * _bits_float((_float_bits(shifted) << 52) + (1023 << 52))
+
+
 @jit
 def _exp_row(values, shift):
-    # As the kernels do it: exponentials of a 1024-value tile into an
-    # L1-resident buffer, then a lane sum (a serial function: inside a prange
-    # body the loop loses vectorisation).
+    # As the kernels do it: each 1024-value tile is copied into an L1-resident
+    # buffer (where the distance pass writes it), exponentiated in place and
+    # summed in the same pass (a serial function: inside a prange body the
+    # loops lose vectorisation).
     buf = np.empty(1024)
     total = 0.0
     for start in range(0, values.shape[0], 1024):
         width = min(values.shape[0], start + 1024) - start
         row = values[start : start + width]  # a slice: no wraparound check blocking SIMD
         for j in range(width):
-            buf[j] = exp_nonpositive(row[j] - shift)
+            buf[j] = row[j]
+        total += exp_affine_sum(buf, width, 1.0, -shift)
+    return total
+
+
+@jit
+def _exp_row_horner12(values, shift):
+    """:func:`_exp_row` with the previous exp and a separate lane sum."""
+    buf = np.empty(1024)
+    total = 0.0
+    for start in range(0, values.shape[0], 1024):
+        width = min(values.shape[0], start + 1024) - start
+        row = values[start : start + width]
+        for j in range(width):
+            buf[j] = row[j]
+        for j in range(width):
+            buf[j] = _exp_horner12(fma(buf[j], 1.0, -shift))
         total += lane_sum(buf, 0, width)
     return total
 
@@ -75,6 +125,41 @@ def _exp_row(values, shift):
 def _exp_stream(values, reps, out):
     for r in numba.prange(reps):
         out[r] = _exp_row(values, 0.001 * r)
+
+
+@parallel_jit
+def _exp_stream_horner12(values, reps, out):
+    for r in numba.prange(reps):
+        out[r] = _exp_row_horner12(values, 0.001 * r)
+
+
+def exp_table(n_values=409_600, reps=512, threads=(1, 2)):
+    """exp throughput: the kernels' table exp vs the previous degree-12 exp,
+    interleaved in one run (best of 5 each), on 1 and 2 threads."""
+    print(f"\n== exp throughput: {reps} x {n_values} values in [-20, 0] (G values/s) ==")
+    print(f"{'threads':>7} | {'table exp':>9} {'degree-12 exp':>13} | {'ratio':>5} | {'max rel diff':>12}")
+    values = -np.random.default_rng(0).random(n_values) * 20
+    out_new = np.empty(reps)
+    out_old = np.empty(reps)
+    _exp_stream(values, 2, out_new[:2])
+    _exp_stream_horner12(values, 2, out_old[:2])
+    default = numba.get_num_threads()
+    try:
+        for n_threads in threads:
+            if n_threads > default:
+                continue
+            numba.set_num_threads(n_threads)
+            t_new = t_old = math.inf
+            for _ in range(5):
+                t_new = min(t_new, best_time(lambda: _exp_stream(values, reps, out_new), repeat=1))
+                t_old = min(t_old, best_time(lambda: _exp_stream_horner12(values, reps, out_old), repeat=1))
+            g = reps * n_values / 1e9
+            diff = np.max(np.abs(out_new / out_old - 1))
+            print(
+                f"{n_threads:>7} | {g / t_new:>9.2f} {g / t_old:>13.2f} | {t_old / t_new:>5.2f} | {diff:>12.1e}"
+            )
+    finally:
+        numba.set_num_threads(default)
 
 
 def floor_seconds(n_queries, n_centres, n_features):
@@ -98,12 +183,13 @@ def floor_seconds(n_queries, n_centres, n_features):
     return t_exp + best_time(gemm, repeat=2)
 
 
-def exp_floor_seconds(n_queries, n_centres):
-    """exp of every pair on all threads: what no dense kernel can beat."""
+def exp_floor_seconds(n_queries, n_centres, stream=_exp_stream):
+    """exp of every pair on all threads: what no dense kernel can beat
+    (``stream=_exp_stream_horner12``: with the previous exp, for reference)."""
     values = -np.random.default_rng(0).random(n_centres) * 20
     out = np.empty(n_queries)
-    _exp_stream(values, 2, out[:2])
-    return best_time(lambda: _exp_stream(values, n_queries, out), repeat=2)
+    stream(values, 2, out[:2])
+    return best_time(lambda: stream(values, n_queries, out), repeat=2)
 
 
 @parallel_jit
@@ -129,17 +215,21 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
     Columns: the streaming kernel with a running maximum (any queries), the
     same kernel scaling by each query's own-centre term (the SP estimators'
     Monte Carlo queries; one pass, no tile bound), the previous row-buffer
-    design, and this machine's floor: the vectorised exp of every pair on
-    all threads (the distances add 3d flops a pair on top).  A last column gives the
-    effective rate of the full SP path on these queries (tiles in k-d tree
-    order, far tiles bounded away), counting every pair as evaluated.
+    design, and this machine's floor: the kernels' table exp of every pair on
+    all threads, each tile first copied into the L1 buffer as the distance
+    pass writes it (the distances add 3d flops a pair on top; the own-shift
+    kernel forms distances and exponentials in one pass without that buffer
+    round trip, so at small d it can beat this floor), next to the same floor
+    with the previous degree-12 exp.  A last column gives the effective rate
+    of the full SP path on these queries (tiles in k-d tree order, far tiles
+    bounded away), counting every pair as evaluated.
     """
     print(
         f"\n== dense kernel throughput: {n_queries} queries x {n_centres} centres (G kernel evaluations/s) =="
     )
     print(
-        f"{'d':>4} | {'running-max G/s':>15} {'own-shift G/s':>13} {'row-buffer G/s':>14} {'exp floor G/s':>13} | "
-        f"{'own-shift/floor':>15} | {'SP path eff. G/s':>16} | {'|diff|':>8}"
+        f"{'d':>4} | {'running-max G/s':>15} {'own-shift G/s':>13} {'row-buffer G/s':>14} {'exp floor G/s':>13} "
+        f"{'deg-12 floor':>12} | {'own-shift/floor':>15} | {'SP path eff. G/s':>16} | {'|diff|':>8}"
     )
     rng = np.random.default_rng(0)
     no_ranges = np.zeros(n_queries, dtype=np.int64)
@@ -169,6 +259,7 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
         _row_buffer_lse(shifted[:8], centres_t[:, :100].copy(), 50.0, old[:8])
         t_old = best_time(lambda: _row_buffer_lse(shifted, centres_t, 50.0, old), repeat=2)
         t_floor = exp_floor_seconds(n_queries, n_centres)
+        t_floor_old = exp_floor_seconds(n_queries, n_centres, stream=_exp_stream_horner12)
         mixture_log_sum_exp(queries[:8], centres[:2000], 0.1, query_centre=own[:8], method="dense")
         t_sp = best_time(
             lambda: mixture_log_sum_exp(queries, centres, 0.1, query_centre=own, method="dense"), repeat=2
@@ -176,7 +267,7 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
         evals = n_queries * n_centres / 1e9
         print(
             f"{d:>4} | {evals / t_running:>15.2f} {evals / t_shift:>13.2f} {evals / t_old:>14.2f} "
-            f"{evals / t_floor:>13.2f} | {t_shift / t_floor:>15.2f} | {evals / t_sp:>16.2f} | "
+            f"{evals / t_floor:>13.2f} {evals / t_floor_old:>12.2f} | {t_shift / t_floor:>15.2f} | {evals / t_sp:>16.2f} | "
             f"{np.abs(new - old).max():>8.1e}"
         )
 
@@ -453,12 +544,14 @@ def main():
     args = parser.parse_args()
     print(f"numba threads: {numba.get_num_threads()}, threading layer on first use")
     if args.quick:
+        exp_table(40960, 256)
         streaming_table(1024, 40960, dims=(5,))
         pruned_table([(1000, 10, 128, 0.1)])
         path_choice_table([("SP n=4096 d=12 b=0.1", _sp_case(4096, 12, 0.1))])
         dense_table([(1024, 12, 1)])
         small_noise_table([40960])
         return
+    exp_table()
     streaming_table()
     pruned_table(
         [(2000, 10, 1024, 0.05), (10000, 10, 128, 0.02)] + ([(60000, 10, 128, 0.002)] if args.mnist else [])

@@ -7,10 +7,18 @@ taken, and results never depend on the thread count.
 
 import numpy as np
 
-from ._fastexp import fma
+from ._fastexp import VECTOR_WIDTH, exp_affine_vector, exp_nonpositive_table, fma, sq_dist_exp_vector
 from ._jit import jit
 
-__all__ = ["lane_sum", "range_max", "range_min", "sq_dist_into", "sq_dist_rows"]
+__all__ = [
+    "exp_affine_sum",
+    "lane_sum",
+    "range_max",
+    "range_min",
+    "sq_dist_exp_sum",
+    "sq_dist_into",
+    "sq_dist_rows",
+]
 
 
 @jit(inline="always")
@@ -221,3 +229,68 @@ def sq_dist_rows(out, point, points, start, width):
             total += e * e
             k += 1
         out[j] = total
+
+
+@jit(inline="always")
+def exp_affine_sum(values, count, scale, shift):
+    """``values[:count] = exp(values[:count] * scale + shift)`` and their sum.
+
+    The argument is formed by one :func:`~skinfo._kernels._fastexp.fma` and
+    expected ``<= 0``.  Eight lanes at a time with an in-register table where
+    the CPU has AVX-512, the rest by
+    :func:`~skinfo._kernels._fastexp.exp_nonpositive_table`: the same
+    operations either way, so the values and their sum (bit-identical to
+    :func:`lane_sum` of them) do not depend on the CPU or on which elements
+    fall into the tail.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,), float64, C-contiguous
+        Overwritten in place.
+    count : int
+        Number of leading elements to transform (``<= n``).
+    scale, shift : float
+        The affine map applied before the exponential.
+
+    Returns
+    -------
+    total : float
+        ``sum(values[:count])`` after the transform.
+    """
+    if VECTOR_WIDTH == 0:
+        for i in range(count):
+            values[i] = exp_nonpositive_table(fma(values[i], scale, shift))
+        return lane_sum(values, 0, count)
+    total = exp_affine_vector(values, count, scale, shift)  # 0.0 below eight
+    for i in range(count & -8, count):
+        value = exp_nonpositive_table(fma(values[i], scale, shift))
+        values[i] = value
+        total += value
+    return total
+
+
+@jit(inline="always")
+def sq_dist_exp_sum(out, point, points_t, start, width, scale, shift):
+    """:func:`sq_dist_into` then :func:`exp_affine_sum` in one pass.
+
+    Where the CPU has AVX-512 each squared distance stays in a register
+    between the two, so the distance and exp work of different lanes overlap.
+    Bit-identical to the two calls in sequence (the distances are accumulated
+    in the same order), and returns the same sum.
+    """
+    if VECTOR_WIDTH == 0:
+        sq_dist_into(out, point, points_t, start, width)
+        return exp_affine_sum(out, width, scale, shift)
+    # Below eight the vector loop does nothing and returns 0.0: the scalar loop
+    # then adds in order, as lane_sum does.
+    total = sq_dist_exp_vector(out, point, points_t, start, width, scale, shift)
+    n_features = points_t.shape[0]
+    for j in range(width & -8, width):
+        acc = 0.0
+        for k in range(n_features):
+            e = point[k] - points_t[k, start + j]
+            acc = fma(e, e, acc)
+        value = exp_nonpositive_table(fma(acc, scale, shift))
+        out[j] = value
+        total += value
+    return total

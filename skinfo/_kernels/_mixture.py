@@ -19,8 +19,8 @@ import math
 import numpy as np
 from numba import prange
 
-from ._common import lane_sum, range_min, sq_dist_into, sq_dist_rows
-from ._fastexp import exp_nonpositive, fma
+from ._common import exp_affine_sum, lane_sum, range_min, sq_dist_exp_sum, sq_dist_into, sq_dist_rows
+from ._fastexp import fma
 from ._jit import jit, parallel_jit
 
 __all__ = [
@@ -77,9 +77,7 @@ def _lse_direct_range(query, centres_t, inv_two_var, lo, hi):
     for start in range(lo, hi, _CENTRE_TILE):
         width = min(hi, start + _CENTRE_TILE) - start
         sq_dist_into(buf, query, centres_t, start, width)
-        for j in range(width):
-            buf[j] = exp_nonpositive(fma(buf[j], -inv_two_var, -m))
-        total += lane_sum(buf, 0, width)
+        total += exp_affine_sum(buf, width, -inv_two_var, -m)
     return m + math.log(total)
 
 
@@ -117,9 +115,26 @@ def _absorb_tile(buf, width, start, inv_two_var, fixed, state, in_lo, in_hi, cls
         return
     neg_inv = -inv_two_var
     neg_m = -m
-    for j in range(width):
-        buf[j] = exp_nonpositive(fma(buf[j], neg_inv, neg_m))
-    state[_S_ALL] += lane_sum(buf, 0, width)
+    state[_S_ALL] += exp_affine_sum(buf, width, neg_inv, neg_m)
+    if o_in_hi > o_in_lo:
+        state[_S_IN] += lane_sum(buf, o_in_lo, o_in_hi)
+    if o_cls_hi > o_cls_lo:
+        state[_S_CLS] += lane_sum(buf, o_cls_lo, o_cls_hi)
+
+
+@jit(inline="always")
+def _absorb_tile_fixed(buf, query, centres_t, width, start, inv_two_var, state, in_lo, in_hi, cls_lo, cls_hi):
+    """:func:`_absorb_tile` under a fixed shift, the squared distances formed
+    in the same pass as the exponentials (:func:`sq_dist_exp_sum`: bit-identical
+    to :func:`sq_dist_into` followed by :func:`_absorb_tile`)."""
+    m = state[_M]
+    if m == -np.inf:
+        return
+    state[_S_ALL] += sq_dist_exp_sum(buf, query, centres_t, start, width, -inv_two_var, -m)
+    o_in_lo = max(start, in_lo) - start
+    o_in_hi = min(start + width, in_hi) - start
+    o_cls_lo = max(start, cls_lo) - start
+    o_cls_hi = min(start + width, cls_hi) - start
     if o_in_hi > o_in_lo:
         state[_S_IN] += lane_sum(buf, o_in_lo, o_in_hi)
     if o_cls_hi > o_cls_lo:
@@ -259,6 +274,21 @@ def _direct_block(
             if skip_far and _tile_negligible(
                 queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
             ):
+                continue
+            if fixed:
+                _absorb_tile_fixed(
+                    buf,
+                    queries[q],
+                    centres_t,
+                    width,
+                    start,
+                    inv_two_var,
+                    state[q - q0],
+                    in_lo[q],
+                    in_hi[q],
+                    cls_lo[q],
+                    cls_hi[q],
+                )
                 continue
             sq_dist_into(buf, queries[q], centres_t, start, width)
             _absorb_tile(
@@ -585,12 +615,9 @@ def _runs_block(
                 width = stop - start
                 if row_major:
                     sq_dist_rows(buf, queries[q], centres, start, width)
-                else:
-                    sq_dist_into(buf, queries[q], centres, start, width)
-                neg_sh = -sh
-                for j in range(width):
-                    buf[j] = exp_nonpositive(fma(buf[j], -inv_two_var, neg_sh))
-                s_all += lane_sum(buf, 0, width)
+                    s_all += exp_affine_sum(buf, width, -inv_two_var, -sh)
+                else:  # distances and exponentials in one pass (bit-identical)
+                    s_all += sq_dist_exp_sum(buf, queries[q], centres, start, width, -inv_two_var, -sh)
                 o_lo = max(start, in_lo[q])
                 o_hi = min(stop, in_hi[q])
                 if o_hi > o_lo:
