@@ -256,9 +256,9 @@ def _warm_group(group, noise_std, method, n_bins, value_range, max_width=12):
     (and writes its cache) or loads it from the cache.
 
     ``"dense"``: the dense mixture kernels (the only path when ``method`` is
-    not ``"auto"``) and the binning and clustering scores. ``"tree"``: the
-    tree and pruned paths ``"auto"`` can choose, and its probe.  The two
-    compile similar amounts (~15 s each on this machine's cores).
+    not ``"auto"``) and the silhouette.  ``"tree"``: the tree and pruned
+    paths ``"auto"`` can choose, its probe, and the binned entropy.  The two
+    compile similar amounts (~13-14 s each on the reference machine).
     """
     rng = np.random.default_rng(0)
     S = np.tanh(rng.normal(size=(64, 2, 3)))
@@ -273,25 +273,35 @@ def _warm_group(group, noise_std, method, n_bins, value_range, max_width=12):
     for path in paths:
         for layer in (S, S[:, 0]):  # a noisy deeper layer and the deterministic first
             NoisyMutualInformation(noise_std, n_mc=1, method=path, random_state=0, n_jobs=1).fit(layer, y)
+    # The kernels of _layer_scores, split between the groups to even them out.
     if group == "dense":
-        _layer_scores(S[:, 0], y, n_bins, None if value_range is None else tuple(value_range))
-    elif method == "auto":
-        # The probe "auto" runs before planning a large layer (not reached on tiny data).
-        first = np.ascontiguousarray(S[:, 0])
-        count_within(first[:4], first, 1.0)
+        silhouette_score(S[:, 0], y)
+    else:
+        binned_entropy(
+            S[:, 0],
+            n_bins,
+            value_range=None if value_range is None else tuple(value_range),
+            out_of_range="clip",
+        )
+        if method == "auto":
+            # The probe "auto" runs before planning a large layer (not reached on tiny data).
+            first = np.ascontiguousarray(S[:, 0])
+            count_within(first[:4], first, 1.0)
 
 
-def _group_cached(group):
-    """Whether the kernels a group compiles last are in Numba's cache for this
-    machine already (then its child would only cost an import beside the
-    training).  Reads Numba's cache index (private API: any surprise counts
-    as "not cached")."""
+def _group_cached(group, method):
+    """Whether kernels the group compiles (the last of each path) are in
+    Numba's cache for this machine already; then its child would only cost
+    an import beside the training.  Reads Numba's cache index (private API:
+    any surprise counts as "not cached")."""
+    from .._kernels._binning import assign_cells
     from .._kernels._mixture import mixture_lse_direct, mixture_lse_runs
     from .._kernels._silhouette import silhouette_from_sums
 
-    sentinels = (
-        (mixture_lse_direct, silhouette_from_sums) if group == "dense" else (mixture_lse_runs, count_within)
-    )
+    if group == "dense":
+        sentinels = (mixture_lse_direct, silhouette_from_sums)
+    else:
+        sentinels = (assign_cells,) + ((mixture_lse_runs, count_within) if method == "auto" else ())
     try:
         for dispatcher in sentinels:
             magic = dispatcher.targetctx.codegen().magic_tuple()
@@ -340,7 +350,7 @@ def _start_warmup(args):
     children = []
     try:
         for group in _WARMUP_GROUPS:
-            if _group_cached(group):
+            if _group_cached(group, args[1]):
                 continue
             children.append(
                 subprocess.Popen(
