@@ -374,8 +374,11 @@ def grid_links(centroids, radii, reach, max_links, order, cell_key, cell_start, 
     points = np.empty((n_blocks, n_features))
     rho = np.empty(n_blocks)
     limit = np.empty(n_blocks)
+    # Element loops rather than array assignments: those compile a shape check
+    # with its error formatting (~2 s of a fresh install's compile time).
     for p in range(n_blocks):
-        points[p] = centroids[order[p]]
+        for j in range(n_features):
+            points[p, j] = centroids[order[p], j]
         rho[p] = radii[order[p]]
         limit[p] = reach[order[p]] + rho[p]
     forward = offsets[offsets >= 0]
@@ -427,7 +430,9 @@ def _link_ranges(points, rho, limit, order, a_lo, a_hi, c_lo, c_hi, links, n_lin
     room = (a_hi - a_lo) * (2 * (c_hi - c_lo) + 1)
     if n_links + room > links.shape[0]:
         grown = np.empty((2 * links.shape[0] + room, 2), dtype=np.int64)
-        grown[:n_links] = links[:n_links]
+        for i in range(n_links):
+            grown[i, 0] = links[i, 0]
+            grown[i, 1] = links[i, 1]
         links = grown
     n_features = points.shape[1]
     for pa in range(a_lo, a_hi):

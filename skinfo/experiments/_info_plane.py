@@ -1,14 +1,21 @@
 """The information plane of the SZT network trained with noise (Goldfeld et al., 2019)."""
 
+import json
 import math
+import os
+import subprocess
+import sys
 import threading
+import time
 
+import numba
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from .._kernels._graph import count_within
 from .._mixture import _TREE_MAX_FEATURES_BLOCKS, MIXTURE_METHODS
 from .._results import CheckpointAccessors, ExperimentResult
 from ..cluster import cosine_similarity_summary, silhouette_score
@@ -222,24 +229,177 @@ def compression_summary(result, key="mi_x"):
     return rows
 
 
-def _compile_estimators(noise_std, method, n_bins, value_range, failures, max_width=12):
-    """Compile (or load from Numba's cache) every kernel a checkpoint uses, on
-    tiny data: run in a thread while the network trains, so a fresh install
-    pays the compile time (~20 s on 2 cores) beside the training rather than
-    after it.  The training loop holds no GIL, and kernels compile under
-    Numba's own lock, so the two proceed side by side."""
-    try:
-        rng = np.random.default_rng(0)
-        S = np.tanh(rng.normal(size=(64, 2, 3)))
-        y = np.repeat([0, 1], 32)
+# Kernel groups warmed up in separate processes (see _start_warmup): each group
+# compiles a disjoint set of Numba functions, so two processes never write the
+# same function's cache index with different signatures.
+_WARMUP_GROUPS = ("dense", "tree")
+# Seconds from the start of the warm-up; a child still running then is killed
+# and the run compiles what is missing in-process.
+_WARMUP_TIMEOUT = 600.0
+_WARMUP_CHILD = """
+import os, sys
+root, package, spec = sys.argv[1:4]
+if root not in sys.path:
+    sys.path.insert(0, root)
+import json
+import skinfo
+# Compile only for the package the parent runs, or its cache would be of no use.
+if not os.path.samefile(os.path.dirname(skinfo.__file__), package):
+    sys.exit(3)
+from skinfo.experiments._info_plane import _warm_group
+_warm_group(*json.loads(spec))
+"""
+
+
+def _warm_group(group, noise_std, method, n_bins, value_range, max_width=12):
+    """Run every kernel of one warm-up group on tiny data, so Numba compiles it
+    (and writes its cache) or loads it from the cache.
+
+    ``"dense"``: the dense mixture kernels (the only path when ``method`` is
+    not ``"auto"``) and the silhouette.  ``"tree"``: the tree and pruned
+    paths ``"auto"`` can choose, its probe, and the binned entropy.  The two
+    compile similar amounts (~13-14 s each on the reference machine).
+    """
+    rng = np.random.default_rng(0)
+    S = np.tanh(rng.normal(size=(64, 2, 3)))
+    y = np.repeat([0, 1], 32)
+    if group == "dense":
+        paths = ("dense",) if method == "auto" else (method,)
+    elif method == "auto":
         # "auto" takes the pruned path only above the tree's block limit.
-        paths = ("dense", "tree") + (("pruned",) if max_width > _TREE_MAX_FEATURES_BLOCKS else ())
-        for path in paths if method == "auto" else (method,):
-            for layer in (S, S[:, 0]):  # a noisy deeper layer and the deterministic first
-                NoisyMutualInformation(noise_std, n_mc=1, method=path, random_state=0, n_jobs=1).fit(layer, y)
-        _layer_scores(S[:, 0], y, n_bins, value_range)
+        paths = ("tree",) + (("pruned",) if max_width > _TREE_MAX_FEATURES_BLOCKS else ())
+    else:
+        paths = ()
+    for path in paths:
+        for layer in (S, S[:, 0]):  # a noisy deeper layer and the deterministic first
+            NoisyMutualInformation(noise_std, n_mc=1, method=path, random_state=0, n_jobs=1).fit(layer, y)
+    # The kernels of _layer_scores, split between the groups to even them out.
+    if group == "dense":
+        silhouette_score(S[:, 0], y)
+    else:
+        binned_entropy(
+            S[:, 0],
+            n_bins,
+            value_range=None if value_range is None else tuple(value_range),
+            out_of_range="clip",
+        )
+        if method == "auto":
+            # The probe "auto" runs before planning a large layer (not reached on tiny data).
+            first = np.ascontiguousarray(S[:, 0])
+            count_within(first[:4], first, 1.0)
+
+
+def _group_cached(group, method):
+    """Whether kernels the group compiles (the last of each path) are in
+    Numba's cache for this machine already; then its child would only cost
+    an import beside the training.  Reads Numba's cache index (private API:
+    any surprise counts as "not cached")."""
+    from .._kernels._binning import assign_cells
+    from .._kernels._mixture import mixture_lse_direct, mixture_lse_runs
+    from .._kernels._silhouette import silhouette_from_sums
+
+    if group == "dense":
+        sentinels = (mixture_lse_direct, silhouette_from_sums)
+    else:
+        sentinels = (assign_cells,) + ((mixture_lse_runs, count_within) if method == "auto" else ())
+    try:
+        for dispatcher in sentinels:
+            magic = dispatcher.targetctx.codegen().magic_tuple()
+            if not any(key[1] == magic for key in dispatcher._cache._cache_file._load_index()):
+                return False
+    except Exception:
+        return False
+    return True
+
+
+def _compile_in_thread(args, failures):
+    """Fallback warm-up when no child process can be started: every group in a
+    thread beside the training (compilation holds the GIL, so it overlaps less)."""
+    try:
+        for group in _WARMUP_GROUPS:
+            _warm_group(group, *args)
     except Exception as exc:  # re-raised in the main thread after training
         failures.append(exc)
+
+
+def _start_warmup(args):
+    """Compile (or load from Numba's cache) every kernel a checkpoint uses
+    while the network trains.
+
+    Each group of kernels compiles in its own child process, which writes
+    Numba's on-disk cache (every kernel has ``cache=True``); the checkpoints
+    then load the kernels from the cache in about a second.  Compilation
+    holds the GIL, so in a thread it would stall the training loop and run
+    serially; child processes use both cores.  Numba writes cache files
+    atomically (temporary file, then rename), and the parent waits for the
+    children before it calls a kernel, so it never compiles one twice.  A
+    child that fails or cannot start costs nothing but its time: the parent
+    compiles what is missing on first use.
+
+    Returns
+    -------
+    finish : callable
+        Waits for the warm-up (killing a child stuck past the timeout) and
+        returns the children's exit codes (empty when none was needed);
+        ``finish(abort=True)`` stops it at once.  Raises the fallback
+        thread's exception, if any.
+    """
+    if numba.config.DISABLE_JIT:
+        return lambda abort=False: []
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    children = []
+    try:
+        for group in _WARMUP_GROUPS:
+            if _group_cached(group, args[1]):
+                continue
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        _WARMUP_CHILD,
+                        os.path.dirname(package),
+                        package,
+                        json.dumps([group, *args]),
+                    ],
+                    # The children only compile: keep their (unused) thread pools small.
+                    env={**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+    except (OSError, TypeError, ValueError):  # no usable interpreter to start (e.g. embedded Python)
+        for child in children:
+            child.kill()
+            child.wait()
+        failures = []
+        thread = threading.Thread(target=_compile_in_thread, args=(args, failures), daemon=True)
+        thread.start()
+
+        def finish_thread(abort=False):
+            if not abort:
+                thread.join()
+                if failures:
+                    raise failures[0]
+            return []
+
+        return finish_thread
+
+    started = time.monotonic()
+
+    def finish(abort=False):
+        for child in children:
+            if abort:
+                child.kill()
+            try:
+                child.wait(timeout=max(0.0, started + _WARMUP_TIMEOUT - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        return [child.returncode for child in children]
+
+    return finish
 
 
 def _checkpoint_records(
@@ -429,28 +589,26 @@ def run_info_plane(
     else:
         train, test = indices, indices[:0]
     value_range = {"tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}.get(activation)  # linear: each layer's range
-    failures = []
-    compiling = threading.Thread(
-        target=_compile_estimators,
-        args=(max(noise_std, 0.05), method, n_bins, value_range, failures, max(hidden_layer_sizes)),
-        daemon=True,  # a training error ends the run at once
+    finish_warmup = _start_warmup(
+        (float(max(noise_std, 0.05)), method, n_bins, value_range, int(max(hidden_layer_sizes)))
     )
-    compiling.start()
-    mlp = NoisyMLP(
-        hidden_layer_sizes,
-        activation=activation,
-        noise_std=noise_std,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        n_epochs=n_epochs,
-        checkpoints=n_checkpoints,
-        orthonormal_alpha=orthonormal_alpha,
-        random_state=base_seed,
-        verbose=verbose,
-    ).fit(X[train], y[train])
-    compiling.join()
-    if failures:
-        raise failures[0]
+    try:
+        mlp = NoisyMLP(
+            hidden_layer_sizes,
+            activation=activation,
+            noise_std=noise_std,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            n_epochs=n_epochs,
+            checkpoints=n_checkpoints,
+            orthonormal_alpha=orthonormal_alpha,
+            random_state=base_seed,
+            verbose=verbose,
+        ).fit(X[train], y[train])
+    except BaseException:
+        finish_warmup(abort=True)
+        raise
+    finish_warmup()
     seeds = np.random.SeedSequence(base_seed).generate_state(len(epochs))
     jobs = (
         delayed(_checkpoint_records)(
