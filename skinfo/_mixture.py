@@ -116,15 +116,18 @@ _TREE_MAX_FEATURES = 5
 # block, and it beat the pruned path 1.0-7x up to d = 12 on replica layers of
 # 4096 inputs x 20 replicas (noise 0.005 and 0.05; pruned won from d = 16).
 _TREE_MAX_FEATURES_BLOCKS = 12
-# Centres sampled by the cheap first probe of "auto" (what share of the
-# centres lies within reach of a query), and block rows per BLAS chunk of the
-# pruned path's link search.
-_PROBE_CENTRES = 64
+# Centres sampled for the Morton order's bounding box.
 _PROBE_SAMPLE = 4096
-# The share probe before the tree's planning: centres probed against a sample
-# (~65,000 distances, ~0.2 ms: small beside the smallest call it decides).
+# Block rows the pruned path's link search probes first under "auto" (each
+# costs a row of BLAS cross terms; 64 cost 5 % of a 32 ms call).
+_PRUNED_PROBE_ROWS = 32
+# The share probe before the tree's planning: evenly strided centres probed
+# against an evenly strided sample (each at most twice these counts):
+# ~65,000 distances, well under 0.1 ms, small beside the smallest call it
+# decides.
 _SHARE_PROBE_CENTRES = 32
 _SHARE_PROBE_SAMPLE = 2048
+# Cross terms per BLAS chunk of the pruned path's link search.
 _LINK_CHUNK_ENTRIES = 1 << 22
 # Relative widening of the pruned path's squared-distance test, far above the
 # rounding of the BLAS expansion (~d * eps).
@@ -258,15 +261,13 @@ def _reached_share(centres, reach):
     single link radius (the largest reach) covers around a typical centre
     (distances from a few evenly spaced centres to an evenly spaced sample)."""
     n_centres, n_features = centres.shape
-    sample = centres[np.linspace(0, n_centres - 1, min(_SHARE_PROBE_SAMPLE, n_centres)).astype(np.int64)]
-    probe = sample[
-        np.linspace(0, sample.shape[0] - 1, min(_SHARE_PROBE_CENTRES, sample.shape[0])).astype(np.int64)
-    ]
+    sample = centres[:: max(1, n_centres // _SHARE_PROBE_SAMPLE)]
+    probe = sample[:: max(1, sample.shape[0] // _SHARE_PROBE_CENTRES)]
     radius = float(np.max(reach))
     n_pairs = probe.shape[0] * sample.shape[0]
     if n_features <= _TREE_MAX_FEATURES_BLOCKS:
         # A direct loop beats the BLAS call and its temporaries in low dimension.
-        return count_within(probe, sample, radius) / n_pairs
+        return count_within(np.ascontiguousarray(probe), np.ascontiguousarray(sample.T), radius) / n_pairs
     sample = sample - probe.mean(axis=0)
     probe = probe - probe.mean(axis=0)
     sq = (
@@ -384,7 +385,9 @@ def _plan_pruned(centres, query_centre, bounds, method, reach, uniform_reach=Non
         fill_budget = _PRUNED_MAX_FILL * n_centres * rows.shape[0]
         # A few evenly spaced rows first: when they already reach more than
         # the budgeted share, the full search would only confirm it.
-        probe = rows[np.linspace(0, rows.shape[0] - 1, min(_PROBE_CENTRES, rows.shape[0])).astype(np.int64)]
+        probe = rows[
+            np.linspace(0, rows.shape[0] - 1, min(_PRUNED_PROBE_ROWS, rows.shape[0])).astype(np.int64)
+        ]
         if probe.shape[0]:
             _, probed = links_from_cross(
                 centroids[probe] @ centroids.T,

@@ -123,7 +123,7 @@ def test_count_within_counts_close_pairs(seed, n_points, n_others, n_features, r
     points = rng.normal(size=(n_points, n_features))
     others = rng.normal(size=(n_others, n_features))
     sq = np.sum((points[:, None, :] - others[None, :, :]) ** 2, axis=2)
-    assert count_within(points, others, radius) == np.sum(sq <= radius**2)
+    assert count_within(points, np.ascontiguousarray(others.T), radius) == np.sum(sq <= radius**2)
 
 
 @given(

@@ -92,32 +92,38 @@ def morton_keys(points, low, high):
 
 
 @jit
-def count_within(points, others, radius):
-    """Number of pairs ``(i, j)`` with ``||points[i] - others[j]|| <= radius``.
+def count_within(points, others_t, radius):
+    """Number of pairs ``(i, j)`` with ``||points[i] - others_t[:, j]|| <= radius``.
 
-    A direct loop: in low dimension it beats the BLAS expansion, which needs
-    an ``(n_points, n_others)`` temporary.
+    A direct loop over the features-major ``others_t`` (vectorised across
+    ``j``): in low dimension it beats the BLAS expansion, which needs an
+    ``(n_points, n_others)`` temporary.
 
     Parameters
     ----------
     points : float64 array of shape (n_points, n_features)
-    others : float64 array of shape (n_others, n_features)
+    others_t : float64 array of shape (n_features, n_others)
+        C-contiguous.
     radius : float
 
     Returns
     -------
     count : int
     """
-    n_features = points.shape[1]
+    n_features, n_others = others_t.shape
     limit = radius * radius
+    sq = np.empty(n_others)
     count = 0
     for i in range(points.shape[0]):
-        for j in range(others.shape[0]):
-            sq = 0.0
-            for k in range(n_features):
-                diff = points[i, k] - others[j, k]
-                sq += diff * diff
-            count += sq <= limit
+        sq[:] = 0.0
+        for k in range(n_features):
+            coordinate = points[i, k]
+            row = others_t[k]
+            for j in range(n_others):
+                diff = coordinate - row[j]
+                sq[j] += diff * diff
+        for j in range(n_others):
+            count += sq[j] <= limit
     return count
 
 

@@ -286,7 +286,7 @@ def _warm_group(group, noise_std, method, n_bins, value_range, max_width=12):
         if method == "auto":
             # The probe "auto" runs before planning a large layer (not reached on tiny data).
             first = np.ascontiguousarray(S[:, 0])
-            count_within(first[:4], first, 1.0)
+            count_within(first[:4], np.ascontiguousarray(first.T), 1.0)
 
 
 def _group_cached(group, method):
