@@ -87,12 +87,18 @@ _TRUNCATED_MIN_WORK = 1 << 23
 # Share of the centres a query may reach for the run kernels to beat the
 # streaming dense kernel (first probe, then the tree's block-level probe).
 _TREE_MAX_FILL = 0.1
-# The tree's planning costs about this many kernel evaluations per link of
-# its block graph (measured: ~0.5 us a link vs ~10 ns an evaluation); "auto"
-# takes the tree only when links * cost + the reached evaluations stay below
-# half the dense work.  With it the tree lost nowhere on the benchmark grid
-# and still won 20x on small-noise clustered layers.
-_TREE_LINK_COST = 50.0
+# With free centres cut into blocks before the test (their links then
+# counted), the share may go this high: at d = 2, blocks of ~100 centres
+# reaching 24 % of the centres still beat the dense path by 20 %.
+_TREE_MAX_FILL_CUT = 0.3
+# The block-level probe takes the tree while links * _TREE_LINK_COST + the
+# reached evaluations stay below this share of the dense work.
+_TREE_MAX_WORK_SHARE = 0.7
+# The tree's planning costs about this many dense kernel evaluations per
+# link its block-level probe counts (measured: 120-180 ns per link built,
+# ~0.3-0.8 ns per dense evaluation, and the probe counts 2-10x the links
+# built, each block at the largest reach).
+_TREE_LINK_COST = 100.0
 # Fixed planning cost of the tree per block (ordering, geometry, cell grid,
 # link search), in dense kernel evaluations, and how far the share probe's
 # estimate of the tree's cost may go before "auto" skips planning: to the
@@ -278,7 +284,7 @@ def _reached_share(centres, reach):
     return float(np.mean(sq <= radius**2))
 
 
-def _tree_cannot_pay(share, n_queries, n_centres, n_blocks):
+def _tree_cannot_pay(share, n_queries, n_centres, n_blocks, fill_limit=_TREE_MAX_FILL):
     """Whether the tree path loses to the dense path on the first probe's
     share alone, before any planning: its fixed cost per block, its links
     (a block reaches about ``share`` of the others) and its evaluations, all
@@ -290,7 +296,7 @@ def _tree_cannot_pay(share, n_queries, n_centres, n_blocks):
     dense_work = float(n_queries) * n_centres
     links = share * float(n_blocks) ** 2
     tree_work = _TREE_BLOCK_COST * n_blocks + _TREE_LINK_COST * links + share * dense_work
-    return share > _TREE_MAX_FILL or tree_work > _TREE_PRECHECK_RATIO * dense_work
+    return share > fill_limit or tree_work > _TREE_PRECHECK_RATIO * dense_work
 
 
 def _morton_order(centres):
@@ -305,6 +311,18 @@ def _morton_order(centres):
     sample = centres[np.linspace(0, n_centres - 1, min(_PROBE_SAMPLE, n_centres)).astype(np.int64)]
     low, high = np.quantile(sample, [_MORTON_BOX_QUANTILE, 1.0 - _MORTON_BOX_QUANTILE], axis=0)
     return np.argsort(morton_keys(centres, low, high), kind="stable")
+
+
+def _cut_free_blocks(centres, query_centre, noise_std):
+    """Centres with no ranges to keep, visited in Morton order and cut into
+    compact blocks, so neighbours are contiguous in memory and the block
+    graph stays small: the order, the ordered centres, each query's centre
+    in that order, and the block bounds."""
+    order = _morton_order(centres)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(centres.shape[0], dtype=np.int64)
+    ordered = centres[order]
+    return order, ordered, rank[query_centre], greedy_blocks(ordered, _BLOCK_RADIUS_STDS * noise_std)
 
 
 def _plan_tree(centres, query_centre, bounds, method, reach, uniform_reach=None):
@@ -334,11 +352,11 @@ def _plan_tree(centres, query_centre, bounds, method, reach, uniform_reach=None)
     # once the total decides the answer (a rejected plan then costs little).
     max_total = _TREE_MAX_LINKS * probe.shape[0] / n_blocks
     if method == "auto":
-        # links * cost + reached evaluations > half the dense work, with
+        # links * cost + reached evaluations > _TREE_MAX_WORK_SHARE of the dense work, with
         # links = mean(reached) * n_blocks and reached evaluations =
         # mean(reached) * mean(sizes) * n_queries.
         per_count = (_TREE_LINK_COST * n_blocks + np.mean(sizes) * n_queries) / probe.shape[0]
-        max_total = min(max_total, 0.5 * float(n_queries) * n_centres / per_count)
+        max_total = min(max_total, _TREE_MAX_WORK_SHARE * float(n_queries) * n_centres / per_count)
     reached = grid_reached(centroids, probe, link, *grid, int(max_total))
     if np.sum(reached) > max_total:
         if method == "tree":
@@ -624,9 +642,20 @@ def _mixture_log_sum_exp(
             # The pruned link search stops by itself once the reached share
             # passes _PRUNED_MAX_FILL; the tree's planning costs at least its
             # fixed share per block, so a cheap probe guards it.
+            cut = None
             if reach is not None and method == "auto" and path == "tree":
                 share = _reached_share(centres, reach)
-                if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks):
+                fill_limit = _TREE_MAX_FILL
+                if free_order and n_centres > _SPATIAL_ORDER_MIN_CENTRES and share <= _TREE_MAX_FILL_CUT:
+                    # The dense fallback orders these centres anyway: cut the
+                    # blocks now, so the test counts their links, not one
+                    # block a centre (close centres share a block).
+                    cut = morton, tree_centres, tree_query_centre, bounds = _cut_free_blocks(
+                        centres, query_centre, noise_std
+                    )
+                    n_blocks = bounds.shape[0] - 1
+                    fill_limit = _TREE_MAX_FILL_CUT
+                if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks, fill_limit):
                     reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
@@ -635,17 +664,12 @@ def _mixture_log_sum_exp(
                     centres, query_centre, bounds, method, reach, uniform_reach
                 )
             elif reach is not None:
-                tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
-                if free_order:
-                    # No ranges to keep: visit centres in Morton order and cut
-                    # them into compact blocks, so neighbours are contiguous in
-                    # memory and the block graph stays small.
-                    order = morton = _morton_order(centres)
-                    rank = np.empty_like(order)
-                    rank[order] = np.arange(n_centres, dtype=np.int64)
-                    tree_centres = centres[order]
-                    tree_query_centre = rank[query_centre]
-                    bounds = greedy_blocks(tree_centres, _BLOCK_RADIUS_STDS * noise_std)
+                if cut is None:
+                    tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
+                if free_order and cut is None:
+                    morton, tree_centres, tree_query_centre, bounds = _cut_free_blocks(
+                        centres, query_centre, noise_std
+                    )
                 elif bounds is None:
                     bounds = np.arange(n_centres + 1, dtype=np.int64)
                 graph, block_of_centre = _plan_tree(

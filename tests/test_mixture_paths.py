@@ -514,3 +514,25 @@ def test_auto_after_a_refused_tree_plan_equals_dense(rng, monkeypatch):
     tree, used = mixture_log_sum_exp(queries, centres, 0.01, query_centre=query_centre)
     assert used == "tree"
     np.testing.assert_allclose(tree, dense, rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    "n_features, noise_std",
+    [(2, 0.05), (2, 0.01), (3, 0.05), (4, 0.02)],
+)
+def test_auto_gives_the_bits_of_the_path_it_reports(rng, n_features, noise_std):
+    """Free centres above the spatial-order size: "auto" may cut the blocks
+    before its test (and hand their Morton order to the dense path when it
+    refuses the tree), yet it returns exactly what the forced path it
+    reports returns, within tol of the exact value."""
+    n = 6000
+    centres = np.tanh(rng.normal(size=(n, n_features)))
+    query_centre = np.arange(n, dtype=np.int64)
+    queries = centres + noise_std * rng.normal(size=centres.shape)
+    out, used = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre)
+    forced, again = mixture_log_sum_exp(queries, centres, noise_std, query_centre=query_centre, method=used)
+    assert again == used
+    np.testing.assert_array_equal(out, forced)
+    pick = rng.choice(n, 200, replace=False)
+    ref = numpy_lse(queries[pick], centres, noise_std, Groups.none(200))
+    np.testing.assert_allclose(out[pick, 0], ref[:, 0], rtol=0, atol=ATOL)
