@@ -335,10 +335,15 @@ def pruned_table(configs, noise_std=0.05):
 
 
 def path_choice_table(configs):
-    """``method="auto"`` against the best explicit method on a grid."""
+    """``method="auto"`` against the best explicit method on a grid.
+
+    "overhead": auto's best time over the best explicit method's (the cost of
+    a wrong choice plus auto's probes); "own cost": the probes alone, as the
+    median paired difference between auto and the method it chose."""
     print("\n== path choice: auto vs the best explicit method (seconds; overhead = auto / best - 1) ==")
     print(
-        f"{'case':>34} | {'dense':>7} {'tree':>7} {'pruned':>7} | {'auto':>7} {'chose':>6} | {'overhead':>8}"
+        f"{'case':>34} | {'dense':>7} {'tree':>7} {'pruned':>7} | {'auto':>7} {'chose':>6} | {'overhead':>8} "
+        f"{'own cost':>8}"
     )
     for label, make in configs:
         args, kwargs = make()
@@ -349,12 +354,16 @@ def path_choice_table(configs):
                 times[method] = math.inf
             except ValueError:
                 times[method] = None
-        # Methods timed in rounds (best of 7 each), in a fresh random order
-        # each round, so none gains or loses from always running after
-        # another (caches, freed memory, CPU frequency).
+        # Methods timed in rounds (best of at least 7 each, more for short
+        # calls: ~0.5 s of the fastest), in a fresh random order each round,
+        # so none gains or loses from always running after another (caches,
+        # freed memory, CPU frequency).
         rounds = np.random.default_rng(0)
         runnable = [method for method, best in times.items() if best is not None]
-        for _ in range(7):
+        start = time.perf_counter()
+        mixture_log_sum_exp(*args, **kwargs, method="auto")
+        n_rounds = max(7, min(60, int(0.5 / max(time.perf_counter() - start, 1e-4))))
+        for _ in range(n_rounds):
             for method in rounds.permutation(runnable):
                 start = time.perf_counter()
                 mixture_log_sum_exp(*args, **kwargs, method=method)
@@ -362,9 +371,21 @@ def path_choice_table(configs):
         times = {m: math.inf if t is None else t for m, t in times.items()}
         chose = mixture_log_sum_exp(*args, **kwargs, method="auto")[1]
         best = min(times[m] for m in ("dense", "tree", "pruned"))
+        # auto's own cost (its probes), free of the run-to-run drift that
+        # moves whole rows by ~10 %: the median of paired differences between
+        # auto and the path it chose, run back to back.
+        differences = []
+        for _ in range(max(11, n_rounds)):
+            pair = {}
+            for method in rounds.permutation(["auto", chose]):
+                start = time.perf_counter()
+                mixture_log_sum_exp(*args, **kwargs, method=method)
+                pair[method] = time.perf_counter() - start
+            differences.append(pair["auto"] - pair[chose])
+        own_cost = float(np.median(differences)) / times[chose]
         print(
             f"{label:>34} | {times['dense']:>7.3f} {times['tree']:>7.3f} {times['pruned']:>7.3f} | "
-            f"{times['auto']:>7.3f} {chose:>6} | {times['auto'] / best - 1:>8.1%}"
+            f"{times['auto']:>7.3f} {chose:>6} | {times['auto'] / best - 1:>8.1%} {own_cost:>8.1%}"
         )
 
 

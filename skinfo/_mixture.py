@@ -111,7 +111,7 @@ _PRUNED_MAX_FILL = 0.1
 # it is built, ~2.5 GiB at the cap); above it the dense path runs in
 # O(block x n) memory instead.
 _TREE_MAX_LINKS = 1 << 26
-_TREE_PROBE_BLOCKS = 256
+_TREE_PROBE_BLOCKS = 128
 # Tree planning (then with k-d trees, before the cell grid) turned slower than
 # the dense path from d ~ 8 on (n = 4096-20000, benchmarks/bench_sp.py); above this
 # dimension BLAS centroid bounds ("pruned") take over.  The block kernel
@@ -265,23 +265,17 @@ def _reach(noise_sq, n_centres, noise_std, method):
 def _reached_share(centres, reach):
     """Cheap first probe: the share of the centres that the truncated paths'
     single link radius (the largest reach) covers around a typical centre
-    (distances from a few evenly spaced centres to an evenly spaced sample)."""
+    (distances from a few evenly spaced centres to an evenly spaced sample,
+    by a serial direct loop: no BLAS call, whose spinning threads would slow
+    the parallel kernel that follows)."""
     n_centres, n_features = centres.shape
-    sample = centres[:: max(1, n_centres // _SHARE_PROBE_SAMPLE)]
-    probe = sample[:: max(1, sample.shape[0] // _SHARE_PROBE_CENTRES)]
-    radius = float(np.max(reach))
+    # In high dimension each distance costs d multiply-adds: a smaller sample
+    # keeps the probe near 0.1 ms.
+    n_sample = _SHARE_PROBE_SAMPLE if n_features <= _TREE_MAX_FEATURES_BLOCKS else _SHARE_PROBE_SAMPLE // 4
+    sample = centres[:: max(1, n_centres // n_sample)]
+    probe = np.ascontiguousarray(sample[:: max(1, sample.shape[0] // _SHARE_PROBE_CENTRES)])
     n_pairs = probe.shape[0] * sample.shape[0]
-    if n_features <= _TREE_MAX_FEATURES_BLOCKS:
-        # A direct loop beats the BLAS call and its temporaries in low dimension.
-        return count_within(np.ascontiguousarray(probe), np.ascontiguousarray(sample.T), radius) / n_pairs
-    sample = sample - probe.mean(axis=0)
-    probe = probe - probe.mean(axis=0)
-    sq = (
-        np.einsum("ij,ij->i", probe, probe)[:, None]
-        + np.einsum("ij,ij->i", sample, sample)[None, :]
-        - 2.0 * (probe @ sample.T)
-    )
-    return float(np.mean(sq <= radius**2))
+    return count_within(probe, np.ascontiguousarray(sample.T), float(np.max(reach))) / n_pairs
 
 
 def _tree_cannot_pay(share, n_queries, n_centres, n_blocks, fill_limit=_TREE_MAX_FILL):
@@ -656,6 +650,12 @@ def _mixture_log_sum_exp(
                     n_blocks = bounds.shape[0] - 1
                     fill_limit = _TREE_MAX_FILL_CUT
                 if _tree_cannot_pay(share, queries.shape[0], n_centres, n_blocks, fill_limit):
+                    reach = None
+            if reach is not None and method == "auto" and path == "pruned":
+                # Centres within reach of a centre: the block test (reach plus
+                # both radii) reaches at least as many, so a share above the
+                # limit here refuses the search before any BLAS block row.
+                if _reached_share(centres, reach) > _PRUNED_MAX_FILL:
                     reach = None
             if reach is not None and path == "pruned":
                 bounds = np.arange(n_centres + 1, dtype=np.int64) if blocks is None else blocks
