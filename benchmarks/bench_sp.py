@@ -28,7 +28,7 @@ from sklearn.neighbors import KernelDensity
 
 from skinfo import NoisyMutualInformation, SPEntropy
 from skinfo._kernels._common import exp_affine_sum, lane_sum, range_max, sq_dist_into
-from skinfo._kernels._fastexp import _bits_float, _float_bits, exp_nonpositive, fma
+from skinfo._kernels._fastexp import exp_nonpositive, fma
 from skinfo._kernels._jit import jit, parallel_jit
 from skinfo._kernels._mixture import mixture_lse_direct
 from skinfo._mixture import Groups, mixture_log_sum_exp
@@ -57,37 +57,6 @@ def numpy_sp_entropy(S, noise_std, n_mc, rng, block=1024):
     return gaussian_noise_entropy(d, noise_std) + math.log(n) - total / (n * n_mc)
 
 
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_ROUND_SHIFT = 6755399441055744.0
-
-
-@jit(inline="always")
-def _exp_horner12(x):
-    """The previous kernels' exp (still ``exp_nonpositive`` in the package), for
-    reference: range reduction to |r| <= ln2/2 and a degree-12 Taylor polynomial
-    by Horner, 2**k built from its bits (18 vector FP operations per 8 values
-    in the kernels' loop, against 12 for the table exp)."""
-    x = max(x, -708.0)
-    shifted = fma(x, _LOG2E, _ROUND_SHIFT)
-    k = shifted - _ROUND_SHIFT
-    r = fma(k, -_LN2_LO, fma(k, -_LN2_HI, x))
-    p = fma(1.0 / 479001600.0, r, 1.0 / 39916800.0)
-    p = fma(p, r, 1.0 / 3628800.0)
-    p = fma(p, r, 1.0 / 362880.0)
-    p = fma(p, r, 1.0 / 40320.0)
-    p = fma(p, r, 1.0 / 5040.0)
-    p = fma(p, r, 1.0 / 720.0)
-    p = fma(p, r, 1.0 / 120.0)
-    p = fma(p, r, 1.0 / 24.0)
-    p = fma(p, r, 1.0 / 6.0)
-    p = fma(p, r, 0.5)
-    p = fma(p, r, 1.0)
-    p = fma(p, r, 1.0)
-    return p * _bits_float((_float_bits(shifted) << 52) + (1023 << 52))
-
-
 @jit
 def _exp_row(values, shift):
     # As the kernels do it: each 1024-value tile is copied into an L1-resident
@@ -107,7 +76,9 @@ def _exp_row(values, shift):
 
 @jit
 def _exp_row_horner12(values, shift):
-    """:func:`_exp_row` with the previous exp and a separate lane sum."""
+    """:func:`_exp_row` with the previous kernels' exp (``exp_nonpositive``,
+    degree-12 Taylor by Horner, 18 vector FP operations per 8 values against
+    12 for the table exp) and a separate lane sum."""
     buf = np.empty(1024)
     total = 0.0
     for start in range(0, values.shape[0], 1024):
@@ -116,7 +87,7 @@ def _exp_row_horner12(values, shift):
         for j in range(width):
             buf[j] = row[j]
         for j in range(width):
-            buf[j] = _exp_horner12(fma(buf[j], 1.0, -shift))
+            buf[j] = exp_nonpositive(fma(buf[j], 1.0, -shift))
         total += lane_sum(buf, 0, width)
     return total
 
