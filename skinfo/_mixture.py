@@ -102,8 +102,8 @@ _TREE_LINK_COST = 100.0
 # Fixed planning cost of the tree per block (ordering, geometry, cell grid,
 # link search), in dense kernel evaluations, and how far the share probe's
 # estimate of the tree's cost may go before "auto" skips planning: to the
-# whole dense work (the estimate counts free centres one a block, so it
-# overstates their links; the block-level probe then decides at half).
+# whole dense work (it can overstate the links; the block-level probe then
+# decides at _TREE_MAX_WORK_SHARE).
 _TREE_BLOCK_COST = 1000.0
 _TREE_PRECHECK_RATIO = 1.0
 _PRUNED_MAX_FILL = 0.1
@@ -128,9 +128,9 @@ _PROBE_SAMPLE = 4096
 # costs a row of BLAS cross terms; 64 cost 5 % of a 32 ms call).
 _PRUNED_PROBE_ROWS = 32
 # The share probe before the tree's planning: evenly strided centres probed
-# against an evenly strided sample (each at most twice these counts):
-# ~65,000 distances, well under 0.1 ms, small beside the smallest call it
-# decides.
+# against an evenly strided sample (each at most twice these counts; a
+# quarter of the sample above d = 12): 0.1-0.4 ms, small beside the
+# smallest call it decides.
 _SHARE_PROBE_CENTRES = 32
 _SHARE_PROBE_SAMPLE = 2048
 # Cross terms per BLAS chunk of the pruned path's link search.
@@ -282,10 +282,11 @@ def _tree_cannot_pay(share, n_queries, n_centres, n_blocks, fill_limit=_TREE_MAX
     """Whether the tree path loses to the dense path on the first probe's
     share alone, before any planning: its fixed cost per block, its links
     (a block reaches about ``share`` of the others) and its evaluations, all
-    in dense kernel evaluations, against the dense work.  Blocks cut from
-    free centres are counted one a centre, so their links are overestimated
-    (close centres share a block): only a tree that costs more than the
-    whole dense work is refused here, the rest go to the block-level probe.
+    in dense kernel evaluations, against the dense work.  Free centres not
+    yet cut into blocks count one block a centre, which overstates their
+    links (close centres share a block): only a tree that costs more than
+    the whole dense work is refused here, the rest go to the block-level
+    probe.
     """
     dense_work = float(n_queries) * n_centres
     links = share * float(n_blocks) ** 2
@@ -666,12 +667,12 @@ def _mixture_log_sum_exp(
             elif reach is not None:
                 if cut is None:
                     tree_centres, tree_query_centre, bounds = centres, query_centre, blocks
-                if free_order and cut is None:
-                    morton, tree_centres, tree_query_centre, bounds = _cut_free_blocks(
-                        centres, query_centre, noise_std
-                    )
-                elif bounds is None:
-                    bounds = np.arange(n_centres + 1, dtype=np.int64)
+                    if free_order:
+                        morton, tree_centres, tree_query_centre, bounds = _cut_free_blocks(
+                            centres, query_centre, noise_std
+                        )
+                    elif bounds is None:
+                        bounds = np.arange(n_centres + 1, dtype=np.int64)
                 graph, block_of_centre = _plan_tree(
                     tree_centres, tree_query_centre, bounds, method, reach, uniform_reach
                 )
