@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import prange
 
-from ._jit import jit, parallel_jit
+from ._jit import jit, parallel_jit, parallel_ranges
 
 __all__ = [
     "block_geometry",
@@ -156,7 +156,6 @@ def greedy_blocks(points, radius):
     return bounds[: n_blocks + 1].copy()
 
 
-@parallel_jit
 def block_geometry(centres, bounds, centroids, radii):
     """Centroid and radius (largest distance of a member to the centroid) of
     each contiguous block ``bounds[b]:bounds[b + 1]`` of ``centres``.
@@ -170,8 +169,14 @@ def block_geometry(centres, bounds, centroids, radii):
     radii : float64 array of shape (n_blocks,)
         Receives the radii.
     """
+    parallel_ranges(_block_geometry_range, bounds.shape[0] - 1, centres, bounds, centroids, radii)
+
+
+@jit
+def _block_geometry_range(centres, bounds, centroids, radii, b_lo, b_hi):
+    """Blocks ``b_lo:b_hi`` of :func:`block_geometry` (serial)."""
     n_features = centres.shape[1]
-    for b in prange(bounds.shape[0] - 1):
+    for b in range(b_lo, b_hi):
         lo = bounds[b]
         hi = bounds[b + 1]
         for k in range(n_features):

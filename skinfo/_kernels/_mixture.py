@@ -9,19 +9,19 @@ own input and its own class), so the terms of I(X;T) and I(Y;T) share one
 distance pass (common random numbers).  Normalising constants (``log n``,
 ``d/2 log(2 pi b^2)``) are added by the caller.
 
-Queries are split into a fixed number of chunks that depends only on the input
-sizes, never on the thread count, and each query row is reduced serially, so
-the result is bit-identical for any number of threads.
+Each query row is reduced serially, over the centres in a fixed order, so the
+result does not depend on how queries are split between threads
+(:func:`~skinfo._kernels._jit.parallel_ranges`): it is bit-identical for any
+number of threads.
 """
 
 import math
 
 import numpy as np
-from numba import prange
 
 from ._common import exp_affine_sum, lane_sum, range_min, sq_dist_exp_sum, sq_dist_into, sq_dist_rows
 from ._fastexp import fma
-from ._jit import jit, parallel_jit
+from ._jit import jit, parallel_ranges
 
 __all__ = [
     "centre_tiles",
@@ -183,7 +183,6 @@ def _tile_negligible(query, shift, centroid, radius, width, inv_two_var):
     return gap > 0.0 and -gap * gap * inv_two_var - shift + math.log(width) < _SKIP_LOG_TERM
 
 
-@parallel_jit
 def mixture_lse_direct(
     queries, centres_t, inv_two_var, shift, tile_centroids, tile_radii, in_lo, in_hi, cls_lo, cls_hi, out
 ):
@@ -220,30 +219,24 @@ def mixture_lse_direct(
         Receives the log-sum-exp over all centres, the input range and the
         class range.
     """
-    n_queries = queries.shape[0]
-    n_blocks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
-    for block in prange(n_blocks):
-        q0 = block * _QUERY_BLOCK
-        _direct_block(
-            queries,
-            centres_t,
-            inv_two_var,
-            shift,
-            tile_centroids,
-            tile_radii,
-            in_lo,
-            in_hi,
-            cls_lo,
-            cls_hi,
-            out,
-            q0,
-            min(n_queries, q0 + _QUERY_BLOCK),
-        )
+    parallel_ranges(
+        _direct_block,
+        queries.shape[0],
+        queries,
+        centres_t,
+        inv_two_var,
+        shift,
+        tile_centroids,
+        tile_radii,
+        in_lo,
+        in_hi,
+        cls_lo,
+        cls_hi,
+        out,
+        grain=_QUERY_BLOCK,
+    )
 
 
-# The work of one query block is a separate serial function: compiled inside
-# the prange body the same loops ran 3x slower (the parfor lowering loses
-# vectorisation of the inlined helpers).
 @jit
 def _direct_block(
     queries,
@@ -257,60 +250,74 @@ def _direct_block(
     cls_lo,
     cls_hi,
     out,
-    q0,
-    q1,
+    q_lo,
+    q_hi,
 ):
+    """Queries ``q_lo:q_hi`` of :func:`mixture_lse_direct`, block by block
+    (serial: :func:`~skinfo._kernels._jit.parallel_ranges` spreads ranges over
+    threads).  Each query's sums run over the tiles in order whatever the
+    blocks, so the result does not depend on the range split."""
     n_centres = centres_t.shape[1]
     fixed = shift.shape[0] > 0
     skip_far = fixed and tile_radii.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
-    state = np.empty((q1 - q0, 6))
-    for q in range(q0, q1):
-        _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
-    for start in range(0, n_centres, _CENTRE_TILE):
-        width = min(n_centres, start + _CENTRE_TILE) - start
-        tile = start // _CENTRE_TILE
+    state = np.empty((_QUERY_BLOCK, 6))
+    for q0 in range(q_lo, q_hi, _QUERY_BLOCK):
+        q1 = min(q_hi, q0 + _QUERY_BLOCK)
         for q in range(q0, q1):
-            if skip_far and _tile_negligible(
-                queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
-            ):
-                continue
-            if fixed:
-                _absorb_tile_fixed(
+            _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
+        for start in range(0, n_centres, _CENTRE_TILE):
+            width = min(n_centres, start + _CENTRE_TILE) - start
+            tile = start // _CENTRE_TILE
+            for q in range(q0, q1):
+                if skip_far and _tile_negligible(
+                    queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
+                ):
+                    continue
+                if fixed:
+                    _absorb_tile_fixed(
+                        buf,
+                        queries[q],
+                        centres_t,
+                        width,
+                        start,
+                        inv_two_var,
+                        state[q - q0],
+                        in_lo[q],
+                        in_hi[q],
+                        cls_lo[q],
+                        cls_hi[q],
+                    )
+                    continue
+                sq_dist_into(buf, queries[q], centres_t, start, width)
+                _absorb_tile(
                     buf,
-                    queries[q],
-                    centres_t,
                     width,
                     start,
                     inv_two_var,
+                    fixed,
                     state[q - q0],
                     in_lo[q],
                     in_hi[q],
                     cls_lo[q],
                     cls_hi[q],
                 )
-                continue
-            sq_dist_into(buf, queries[q], centres_t, start, width)
-            _absorb_tile(
-                buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
+        for q in range(q0, q1):
+            _finish_state(
+                state[q - q0],
+                fixed,
+                q,
+                queries[q],
+                centres_t,
+                inv_two_var,
+                in_lo[q],
+                in_hi[q],
+                cls_lo[q],
+                cls_hi[q],
+                out,
             )
-    for q in range(q0, q1):
-        _finish_state(
-            state[q - q0],
-            fixed,
-            q,
-            queries[q],
-            centres_t,
-            inv_two_var,
-            in_lo[q],
-            in_hi[q],
-            cls_lo[q],
-            cls_hi[q],
-            out,
-        )
 
 
-@parallel_jit
 def mixture_lse_gemm(
     queries,
     centre_tiles,
@@ -346,27 +353,24 @@ def mixture_lse_gemm(
         As in :func:`mixture_lse_direct`; a tile every query of a block can
         bound away costs no BLAS call.
     """
-    n_queries = queries.shape[0]
-    n_blocks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
-    for block in prange(n_blocks):
-        q0 = block * _QUERY_BLOCK
-        _gemm_block(
-            queries,
-            centre_tiles,
-            centre_sq,
-            centres_t,
-            inv_two_var,
-            shift,
-            tile_centroids,
-            tile_radii,
-            in_lo,
-            in_hi,
-            cls_lo,
-            cls_hi,
-            out,
-            q0,
-            min(n_queries, q0 + _QUERY_BLOCK),
-        )
+    parallel_ranges(
+        _gemm_block,
+        queries.shape[0],
+        queries,
+        centre_tiles,
+        centre_sq,
+        centres_t,
+        inv_two_var,
+        shift,
+        tile_centroids,
+        tile_radii,
+        in_lo,
+        in_hi,
+        cls_lo,
+        cls_hi,
+        out,
+        grain=_QUERY_BLOCK,
+    )
 
 
 @jit
@@ -384,63 +388,77 @@ def _gemm_block(
     cls_lo,
     cls_hi,
     out,
-    q0,
-    q1,
+    q_lo,
+    q_hi,
 ):
-    n_features = queries.shape[1]
-    n_centres = centre_sq.shape[0]
-    fixed = shift.shape[0] > 0
-    skip_far = fixed and tile_radii.shape[0] > 0
-    far = np.zeros(q1 - q0, dtype=np.bool_)
-    buf = np.empty(_CENTRE_TILE)
-    state = np.empty((q1 - q0, 6))
-    query_sq = np.empty(q1 - q0)
-    for q in range(q0, q1):
-        _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
-        s = 0.0
-        for k in range(n_features):
-            s += queries[q, k] * queries[q, k]
-        query_sq[q - q0] = s
-    block_queries = queries[q0:q1]
-    cross = np.empty((q1 - q0, _CENTRE_TILE))
-    for tile in range(centre_tiles.shape[0]):
-        start = tile * _CENTRE_TILE
-        width = min(n_centres, start + _CENTRE_TILE) - start
-        n_far = 0
-        if skip_far:
-            for q in range(q0, q1):
-                far[q - q0] = _tile_negligible(
-                    queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
-                )
-                n_far += far[q - q0]
-            if n_far == q1 - q0:
-                continue
-        np.dot(block_queries, centre_tiles[tile], cross)
+    """Queries ``q_lo:q_hi`` of :func:`mixture_lse_gemm`, in blocks of
+    ``_QUERY_BLOCK`` (the BLAS operand; ranges start at block multiples, so
+    the blocks and their bits do not depend on the range split)."""
+    for q0 in range(q_lo, q_hi, _QUERY_BLOCK):
+        q1 = min(q_hi, q0 + _QUERY_BLOCK)
+        n_features = queries.shape[1]
+        n_centres = centre_sq.shape[0]
+        fixed = shift.shape[0] > 0
+        skip_far = fixed and tile_radii.shape[0] > 0
+        far = np.zeros(q1 - q0, dtype=np.bool_)
+        buf = np.empty(_CENTRE_TILE)
+        state = np.empty((q1 - q0, 6))
+        query_sq = np.empty(q1 - q0)
         for q in range(q0, q1):
-            if far[q - q0]:
-                continue
-            qs = query_sq[q - q0]
-            row = cross[q - q0]
-            cs = centre_sq[start : start + width]
-            for j in range(width):
-                buf[j] = max(fma(-2.0, row[j], qs + cs[j]), 0.0)
-            _absorb_tile(
-                buf, width, start, inv_two_var, fixed, state[q - q0], in_lo[q], in_hi[q], cls_lo[q], cls_hi[q]
+            _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
+            s = 0.0
+            for k in range(n_features):
+                s += queries[q, k] * queries[q, k]
+            query_sq[q - q0] = s
+        block_queries = queries[q0:q1]
+        cross = np.empty((q1 - q0, _CENTRE_TILE))
+        for tile in range(centre_tiles.shape[0]):
+            start = tile * _CENTRE_TILE
+            width = min(n_centres, start + _CENTRE_TILE) - start
+            n_far = 0
+            if skip_far:
+                for q in range(q0, q1):
+                    far[q - q0] = _tile_negligible(
+                        queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
+                    )
+                    n_far += far[q - q0]
+                if n_far == q1 - q0:
+                    continue
+            np.dot(block_queries, centre_tiles[tile], cross)
+            for q in range(q0, q1):
+                if far[q - q0]:
+                    continue
+                qs = query_sq[q - q0]
+                row = cross[q - q0]
+                cs = centre_sq[start : start + width]
+                for j in range(width):
+                    buf[j] = max(fma(-2.0, row[j], qs + cs[j]), 0.0)
+                _absorb_tile(
+                    buf,
+                    width,
+                    start,
+                    inv_two_var,
+                    fixed,
+                    state[q - q0],
+                    in_lo[q],
+                    in_hi[q],
+                    cls_lo[q],
+                    cls_hi[q],
+                )
+        for q in range(q0, q1):
+            _finish_state(
+                state[q - q0],
+                fixed,
+                q,
+                queries[q],
+                centres_t,
+                inv_two_var,
+                in_lo[q],
+                in_hi[q],
+                cls_lo[q],
+                cls_hi[q],
+                out,
             )
-    for q in range(q0, q1):
-        _finish_state(
-            state[q - q0],
-            fixed,
-            q,
-            queries[q],
-            centres_t,
-            inv_two_var,
-            in_lo[q],
-            in_hi[q],
-            cls_lo[q],
-            cls_hi[q],
-            out,
-        )
 
 
 def centre_tiles(centres):
@@ -476,7 +494,6 @@ def tile_geometry(centres):
 _RUN_CHUNK = 256
 
 
-@parallel_jit
 def mixture_lse_runs(
     queries,
     query_block,
@@ -515,31 +532,27 @@ def mixture_lse_runs(
         Half-open centre ranges of each query's input and class.
     out : float64 array of shape (n_queries, 3)
     """
-    n_queries = queries.shape[0]
-    n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
-    for chunk in prange(n_chunks):
-        q0 = chunk * _QUERY_BLOCK
-        _runs_block(
-            queries,
-            query_block,
-            shift,
-            centres_t,
-            False,
-            run_indptr,
-            run_lo,
-            run_hi,
-            inv_two_var,
-            in_lo,
-            in_hi,
-            cls_lo,
-            cls_hi,
-            out,
-            q0,
-            min(n_queries, q0 + _QUERY_BLOCK),
-        )
+    parallel_ranges(
+        _runs_block,
+        queries.shape[0],
+        queries,
+        query_block,
+        shift,
+        centres_t,
+        False,
+        run_indptr,
+        run_lo,
+        run_hi,
+        inv_two_var,
+        in_lo,
+        in_hi,
+        cls_lo,
+        cls_hi,
+        out,
+        grain=_QUERY_BLOCK,
+    )
 
 
-@parallel_jit
 def mixture_lse_runs_rows(
     queries,
     query_block,
@@ -558,28 +571,25 @@ def mixture_lse_runs_rows(
     """As :func:`mixture_lse_runs` with ``centres`` row-major (n_centres,
     n_features): faster in high dimension, where runs are short (an input's
     replicas) and each distance runs over many contiguous features."""
-    n_queries = queries.shape[0]
-    n_chunks = (n_queries + _QUERY_BLOCK - 1) // _QUERY_BLOCK
-    for chunk in prange(n_chunks):
-        q0 = chunk * _QUERY_BLOCK
-        _runs_block(
-            queries,
-            query_block,
-            shift,
-            centres,
-            True,
-            run_indptr,
-            run_lo,
-            run_hi,
-            inv_two_var,
-            in_lo,
-            in_hi,
-            cls_lo,
-            cls_hi,
-            out,
-            q0,
-            min(n_queries, q0 + _QUERY_BLOCK),
-        )
+    parallel_ranges(
+        _runs_block,
+        queries.shape[0],
+        queries,
+        query_block,
+        shift,
+        centres,
+        True,
+        run_indptr,
+        run_lo,
+        run_hi,
+        inv_two_var,
+        in_lo,
+        in_hi,
+        cls_lo,
+        cls_hi,
+        out,
+        grain=_QUERY_BLOCK,
+    )
 
 
 @jit
@@ -601,7 +611,8 @@ def _runs_block(
     q0,
     q1,
 ):
-    """Queries ``q0:q1`` of :func:`mixture_lse_runs` (serial; see :func:`_direct_block`)."""
+    """Queries ``q0:q1`` of :func:`mixture_lse_runs`, one after another
+    (serial; see :func:`_direct_block`)."""
     buf = np.empty(_RUN_CHUNK)
     for q in range(q0, q1):
         a = query_block[q]

@@ -31,7 +31,7 @@ import numpy as np
 from numba import prange
 
 from ._common import lane_sum
-from ._jit import jit, parallel_jit
+from ._jit import jit, parallel_jit, parallel_ranges
 
 __all__ = [
     "silhouette_from_sums",
@@ -125,7 +125,6 @@ def _tile(X, Xt, labels, bounds, cosine, i0, i1, j0, j1, sums):
             sums[j0 + j, run_label] += column_sums[j]
 
 
-@parallel_jit
 def silhouette_sums_symmetric(X, Xt, labels, bounds, cosine, block, stripe_starts, stripe_blocks, sums):
     """Per-class distance sums of every sample, each distance evaluated once.
 
@@ -152,10 +151,27 @@ def silhouette_sums_symmetric(X, Xt, labels, bounds, cosine, block, stripe_start
         Zero on entry; stripe ``s`` adds its tiles' contributions to
         ``sums[s]``. The caller adds the stripes in a fixed order.
     """
+    parallel_ranges(
+        _stripe_sums,
+        stripe_starts.shape[0] - 1,
+        X,
+        Xt,
+        labels,
+        bounds,
+        cosine,
+        block,
+        stripe_starts,
+        stripe_blocks,
+        sums,
+    )
+
+
+@jit
+def _stripe_sums(X, Xt, labels, bounds, cosine, block, stripe_starts, stripe_blocks, sums, s_lo, s_hi):
+    """Stripes ``s_lo:s_hi`` of :func:`silhouette_sums_symmetric` (serial)."""
     n = X.shape[0]
     n_blocks = (n + block - 1) // block
-    n_stripes = stripe_starts.shape[0] - 1
-    for s in prange(n_stripes):
+    for s in range(s_lo, s_hi):
         for t in range(stripe_starts[s], stripe_starts[s + 1]):
             a = stripe_blocks[t]
             for b in range(a, n_blocks):

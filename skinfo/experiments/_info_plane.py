@@ -295,13 +295,13 @@ def _group_cached(group, method):
     an import beside the training.  Reads Numba's cache index (private API:
     any surprise counts as "not cached")."""
     from .._kernels._binning import assign_cells
-    from .._kernels._mixture import mixture_lse_direct, mixture_lse_runs
+    from .._kernels._mixture import _direct_block, _runs_block
     from .._kernels._silhouette import silhouette_from_sums
 
     if group == "dense":
-        sentinels = (mixture_lse_direct, silhouette_from_sums)
+        sentinels = (_direct_block, silhouette_from_sums)
     else:
-        sentinels = (assign_cells,) + ((mixture_lse_runs, count_within) if method == "auto" else ())
+        sentinels = (assign_cells,) + ((_runs_block, count_within) if method == "auto" else ())
     try:
         for dispatcher in sentinels:
             magic = dispatcher.targetctx.codegen().magic_tuple()
