@@ -11,10 +11,13 @@ from numba import config
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
+from skinfo._kernels._common import exp_affine_sum, range_min, sq_dist_into
 from skinfo._kernels._fastexp import exp_nonpositive, fma
 from skinfo._kernels._graph import directed_csr, neighbour_runs
 from skinfo._kernels._jit import jit
 from skinfo._kernels._mixture import (
+    _CENTRE_TILE,
+    _lse_direct_range,
     centre_tiles,
     mixture_lse_direct,
     mixture_lse_gemm,
@@ -239,3 +242,37 @@ def test_direct_kernel_skipping_far_tiles_matches_reference(rng):
         out,
     )
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-10)
+
+
+@jit
+def _lse_range_from_helpers(query, centres_t, inv_two_var, lo, hi, tile):
+    """The underflow path as it was built from the vectorised helpers."""
+    buf = np.empty(tile)
+    nearest = np.inf
+    for start in range(lo, hi, tile):
+        width = min(hi, start + tile) - start
+        sq_dist_into(buf, query, centres_t, start, width)
+        nearest = min(nearest, range_min(buf, 0, width))
+    m = -nearest * inv_two_var
+    total = 0.0
+    for start in range(lo, hi, tile):
+        width = min(hi, start + tile) - start
+        sq_dist_into(buf, query, centres_t, start, width)
+        total += exp_affine_sum(buf, width, -inv_two_var, -m)
+    return m + np.log(total)
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 6])
+def test_underflow_path_bit_identical_to_the_vectorised_helpers(rng, n_features):
+    """The scalar stand-alone log-sum-exp keeps the helpers' roundings: the same
+    fma chain per distance and lane_sum's eight lanes plus in-order tail."""
+    n_centres = 2 * _CENTRE_TILE + 45
+    centres_t = np.ascontiguousarray(rng.normal(size=(n_features, n_centres)))
+    for lo, hi in [(0, n_centres), (3, 11), (5, _CENTRE_TILE + 9), (100, 107), (7, 8)]:
+        query = rng.normal(size=n_features)
+        got = _lse_direct_range(query, centres_t, 3.0, lo, hi)
+        want = _lse_range_from_helpers(query, centres_t, 3.0, lo, hi, _CENTRE_TILE)
+        assert got == want
+        exponents = -np.sum((centres_t[:, lo:hi].T - query) ** 2, axis=1) * 3.0
+        assert got == pytest.approx(logsumexp(exponents), rel=1e-13, abs=1e-13)
+    assert _lse_direct_range(np.zeros(n_features), centres_t, 3.0, 4, 4) == -np.inf

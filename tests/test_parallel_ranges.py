@@ -105,7 +105,9 @@ def test_run_kernel_bits_do_not_depend_on_threads(rng):
     query_block = np.zeros(queries.shape[0], dtype=np.int64)
     runs = (np.array([0, 1]), np.array([0]), np.array([n_centres]))
     serial = np.empty((queries.shape[0], 3))
-    _runs_block(queries, query_block, shift, centres_t, False, *runs, 12.5, *bounds, serial, 0, queries.shape[0])
+    _runs_block(
+        queries, query_block, shift, centres_t, False, *runs, 12.5, *bounds, serial, 0, queries.shape[0]
+    )
     for n_threads in range(1, MAX_THREADS + 1):
         out = np.full_like(serial, np.nan)
         with numba_threads(n_threads):

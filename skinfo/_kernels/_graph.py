@@ -205,7 +205,6 @@ _GRID_MAX_DIMS = 5
 _GRID_SLACK = 1e-9
 
 
-@jit
 def cell_grid(points, radius):
     """Bucket points into cubic cells at least ``radius`` wide, so every pair
     within ``radius`` lies in the same or adjacent cells.
@@ -238,6 +237,18 @@ def cell_grid(points, radius):
         adjacent to a cell of key ``key`` have keys in
         ``[key + offset - 1, key + offset + 1]`` for some offset.
     """
+    # The stable sort runs in NumPy: Numba's compiled sorts cost over a second
+    # of a fresh install's compile time.
+    keys, k, m = _cell_keys(points, radius)
+    order = np.argsort(keys, kind="stable")
+    cell_key, cell_start, offsets = _cell_runs(keys, order, k, m)
+    return order, cell_key, cell_start, np.sort(offsets)
+
+
+@jit
+def _cell_keys(points, radius):
+    """Cell key of every point, the number of gridded coordinates and the
+    keys' radix (see :func:`cell_grid`)."""
     n_points, n_features = points.shape
     k = min(n_features, _GRID_MAX_DIMS)
     low = np.empty(k)
@@ -263,7 +274,14 @@ def cell_grid(points, radius):
             x = min(m - 2, np.int64((points[i, j] - low[j]) / side) + 1)
             key = key * m + x
         keys[i] = key
-    order = np.argsort(keys, kind="mergesort")
+    return keys, k, m
+
+
+@jit
+def _cell_runs(keys, order, k, m):
+    """Occupied cells of the sorted keys, and the unsorted window offsets
+    (see :func:`cell_grid`)."""
+    n_points = keys.shape[0]
     n_cells = 0
     cell_key = np.empty(n_points, dtype=np.int64)
     cell_start = np.empty(n_points + 1, dtype=np.int64)
@@ -283,8 +301,7 @@ def cell_grid(points, radius):
             offset = offset * m + (rest % 3 - 1)
             rest //= 3
         offsets[o] = offset * m
-    offsets.sort()
-    return order, cell_key[:n_cells].copy(), cell_start[: n_cells + 1].copy(), offsets
+    return cell_key[:n_cells].copy(), cell_start[: n_cells + 1].copy(), offsets
 
 
 @jit(inline="always")

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ._common import exp_affine_sum, lane_sum, range_min, sq_dist_exp_sum, sq_dist_into, sq_dist_rows
-from ._fastexp import fma
+from ._fastexp import exp_nonpositive_table, fma
 from ._jit import jit, parallel_ranges
 
 __all__ = [
@@ -59,29 +59,53 @@ _M, _S_ALL, _S_IN, _S_CLS, _M_IN, _M_CLS = 0, 1, 2, 3, 4, 5
 def _lse_direct_range(query, centres_t, inv_two_var, lo, hi):
     """Stand-alone log-sum-exp over centres ``lo:hi`` (the rare underflow path).
 
-    Two streamed passes (maximum, then sum) over tiles, so memory stays bounded
-    however long the range.
+    Two passes (maximum, then sum) in plain scalar loops, so memory stays
+    O(1) however long the range.  Bit-identical to the vectorised helpers
+    (:func:`sq_dist_into`, :func:`range_min`, :func:`exp_affine_sum`, tile by
+    tile): each distance accumulates its squares by :func:`fma` in feature
+    order, and each tile's sum keeps :func:`lane_sum`'s eight lanes and
+    in-order tail.  Not built from those helpers: inlined here they cost two
+    seconds of a fresh install's compile time, for a path the SP estimators'
+    own-shift queries never take.
     """
     if hi <= lo:
         return -np.inf
-    buf = np.empty(_CENTRE_TILE)
+    n_features = centres_t.shape[0]
     nearest = np.inf
-    for start in range(lo, hi, _CENTRE_TILE):
-        width = min(hi, start + _CENTRE_TILE) - start
-        sq_dist_into(buf, query, centres_t, start, width)
-        nearest = min(nearest, range_min(buf, 0, width))
+    for j in range(lo, hi):
+        nearest = min(nearest, _sq_dist_column(query, centres_t, j, n_features))
     m = -nearest * inv_two_var
     if m == -np.inf:
         return m
+    lanes = np.empty(8)
     total = 0.0
     for start in range(lo, hi, _CENTRE_TILE):
-        width = min(hi, start + _CENTRE_TILE) - start
-        sq_dist_into(buf, query, centres_t, start, width)
-        total += exp_affine_sum(buf, width, -inv_two_var, -m)
+        stop = min(hi, start + _CENTRE_TILE)
+        full = start + ((stop - start) & -8)
+        lanes[:] = 0.0
+        for j in range(start, full):
+            sq = _sq_dist_column(query, centres_t, j, n_features)
+            lanes[(j - start) & 7] += exp_nonpositive_table(fma(sq, -inv_two_var, -m))
+        tile_sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + (
+            (lanes[4] + lanes[5]) + (lanes[6] + lanes[7])
+        )
+        for j in range(full, stop):
+            sq = _sq_dist_column(query, centres_t, j, n_features)
+            tile_sum += exp_nonpositive_table(fma(sq, -inv_two_var, -m))
+        total += tile_sum
     return m + math.log(total)
 
 
 @jit(inline="always")
+def _sq_dist_column(query, centres_t, j, n_features):
+    sq = 0.0
+    for k in range(n_features):
+        e = query[k] - centres_t[k, j]
+        sq = fma(e, e, sq)
+    return sq
+
+
+@jit
 def _absorb_tile(buf, width, start, inv_two_var, fixed, state, in_lo, in_hi, cls_lo, cls_hi):
     """Fold the squared distances ``buf[:width]`` to centres ``start:start +
     width`` into one query's log-sum-exp ``state``.  ``buf`` is overwritten.
@@ -122,7 +146,7 @@ def _absorb_tile(buf, width, start, inv_two_var, fixed, state, in_lo, in_hi, cls
         state[_S_CLS] += lane_sum(buf, o_cls_lo, o_cls_hi)
 
 
-@jit(inline="always")
+@jit
 def _absorb_tile_fixed(buf, query, centres_t, width, start, inv_two_var, state, in_lo, in_hi, cls_lo, cls_hi):
     """:func:`_absorb_tile` under a fixed shift, the squared distances formed
     in the same pass as the exponentials (:func:`sq_dist_exp_sum`: bit-identical
@@ -141,7 +165,7 @@ def _absorb_tile_fixed(buf, query, centres_t, width, start, inv_two_var, state, 
         state[_S_CLS] += lane_sum(buf, o_cls_lo, o_cls_hi)
 
 
-@jit(inline="always")
+@jit
 def _reset_state(state, shift):
     state[_M] = shift
     state[_S_ALL] = 0.0
@@ -151,7 +175,7 @@ def _reset_state(state, shift):
     state[_M_CLS] = -np.inf
 
 
-@jit(inline="always")
+@jit
 def _finish_state(state, fixed, q, query, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out):
     """Write the three log-sum-exps of query ``q``; a range far below the
     shift (whose scaled terms may have underflowed) is redone alone."""
@@ -170,7 +194,7 @@ def _finish_state(state, fixed, q, query, centres_t, inv_two_var, in_lo, in_hi, 
             out[q, col] = _lse_direct_range(query, centres_t, inv_two_var, lo, hi)
 
 
-@jit(inline="always")
+@jit
 def _tile_negligible(query, shift, centroid, radius, width, inv_two_var):
     """Whether a tile's whole sum is below 2^-60 of the own-centre term: every
     term is at most ``exp(-gap^2 / 2b^2 - shift)``, ``gap`` the distance from
