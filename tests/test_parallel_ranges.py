@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from skinfo._kernels._graph import _block_geometry_range, block_geometry
 from skinfo._kernels._jit import parallel_ranges
 from skinfo._kernels._mixture import (
-    _direct_block,
+    _direct_block_fixed,
+    _direct_block_running,
     _runs_block,
     mixture_lse_direct,
     mixture_lse_runs,
@@ -90,7 +91,10 @@ def test_direct_kernel_bits_do_not_depend_on_threads(rng, fixed):
         shift = np.empty(0)
     no_tiles = (np.empty((0, queries.shape[1])), np.empty(0))
     serial = np.empty((queries.shape[0], 3))
-    _direct_block(queries, centres_t, 12.5, shift, *no_tiles, *bounds, serial, 0, queries.shape[0])
+    if fixed:
+        _direct_block_fixed(queries, centres_t, 12.5, shift, *no_tiles, *bounds, serial, 0, queries.shape[0])
+    else:
+        _direct_block_running(queries, centres_t, 12.5, *bounds, serial, 0, queries.shape[0])
     for n_threads in range(1, MAX_THREADS + 1):
         out = np.full_like(serial, np.nan)
         with numba_threads(n_threads):

@@ -243,26 +243,20 @@ def mixture_lse_direct(
         Receives the log-sum-exp over all centres, the input range and the
         class range.
     """
-    parallel_ranges(
-        _direct_block,
-        queries.shape[0],
-        queries,
-        centres_t,
-        inv_two_var,
-        shift,
-        tile_centroids,
-        tile_radii,
-        in_lo,
-        in_hi,
-        cls_lo,
-        cls_hi,
-        out,
-        grain=_QUERY_BLOCK,
-    )
+    ranges = (in_lo, in_hi, cls_lo, cls_hi, out)
+    if shift.shape[0] > 0:
+        block = _direct_block_fixed
+        args = (queries, centres_t, inv_two_var, shift, tile_centroids, tile_radii, *ranges)
+    else:
+        block = _direct_block_running
+        args = (queries, centres_t, inv_two_var, *ranges)
+    parallel_ranges(block, queries.shape[0], *args, grain=_QUERY_BLOCK)
 
 
+# The two modes are separate kernels, so a run compiles only the one it uses
+# (the SP estimators' queries always have their own-centre shift).
 @jit
-def _direct_block(
+def _direct_block_fixed(
     queries,
     centres_t,
     inv_two_var,
@@ -277,19 +271,18 @@ def _direct_block(
     q_lo,
     q_hi,
 ):
-    """Queries ``q_lo:q_hi`` of :func:`mixture_lse_direct`, block by block
-    (serial: :func:`~skinfo._kernels._jit.parallel_ranges` spreads ranges over
-    threads).  Each query's sums run over the tiles in order whatever the
-    blocks, so the result does not depend on the range split."""
+    """Queries ``q_lo:q_hi`` of :func:`mixture_lse_direct` with a fixed shift,
+    block by block (serial: :func:`~skinfo._kernels._jit.parallel_ranges`
+    spreads ranges over threads).  Each query's sums run over the tiles in
+    order whatever the blocks, so the result does not depend on the split."""
     n_centres = centres_t.shape[1]
-    fixed = shift.shape[0] > 0
-    skip_far = fixed and tile_radii.shape[0] > 0
+    skip_far = tile_radii.shape[0] > 0
     buf = np.empty(_CENTRE_TILE)
     state = np.empty((_QUERY_BLOCK, 6))
     for q0 in range(q_lo, q_hi, _QUERY_BLOCK):
         q1 = min(q_hi, q0 + _QUERY_BLOCK)
         for q in range(q0, q1):
-            _reset_state(state[q - q0], shift[q] if fixed else -np.inf)
+            _reset_state(state[q - q0], shift[q])
         for start in range(0, n_centres, _CENTRE_TILE):
             width = min(n_centres, start + _CENTRE_TILE) - start
             tile = start // _CENTRE_TILE
@@ -298,28 +291,13 @@ def _direct_block(
                     queries[q], shift[q], tile_centroids[tile], tile_radii[tile], width, inv_two_var
                 ):
                     continue
-                if fixed:
-                    _absorb_tile_fixed(
-                        buf,
-                        queries[q],
-                        centres_t,
-                        width,
-                        start,
-                        inv_two_var,
-                        state[q - q0],
-                        in_lo[q],
-                        in_hi[q],
-                        cls_lo[q],
-                        cls_hi[q],
-                    )
-                    continue
-                sq_dist_into(buf, queries[q], centres_t, start, width)
-                _absorb_tile(
+                _absorb_tile_fixed(
                     buf,
+                    queries[q],
+                    centres_t,
                     width,
                     start,
                     inv_two_var,
-                    fixed,
                     state[q - q0],
                     in_lo[q],
                     in_hi[q],
@@ -329,7 +307,49 @@ def _direct_block(
         for q in range(q0, q1):
             _finish_state(
                 state[q - q0],
-                fixed,
+                True,
+                q,
+                queries[q],
+                centres_t,
+                inv_two_var,
+                in_lo[q],
+                in_hi[q],
+                cls_lo[q],
+                cls_hi[q],
+                out,
+            )
+
+
+@jit
+def _direct_block_running(queries, centres_t, inv_two_var, in_lo, in_hi, cls_lo, cls_hi, out, q_lo, q_hi):
+    """As :func:`_direct_block_fixed`, each query scaled by its running maximum."""
+    n_centres = centres_t.shape[1]
+    buf = np.empty(_CENTRE_TILE)
+    state = np.empty((_QUERY_BLOCK, 6))
+    for q0 in range(q_lo, q_hi, _QUERY_BLOCK):
+        q1 = min(q_hi, q0 + _QUERY_BLOCK)
+        for q in range(q0, q1):
+            _reset_state(state[q - q0], -np.inf)
+        for start in range(0, n_centres, _CENTRE_TILE):
+            width = min(n_centres, start + _CENTRE_TILE) - start
+            for q in range(q0, q1):
+                sq_dist_into(buf, queries[q], centres_t, start, width)
+                _absorb_tile(
+                    buf,
+                    width,
+                    start,
+                    inv_two_var,
+                    False,
+                    state[q - q0],
+                    in_lo[q],
+                    in_hi[q],
+                    cls_lo[q],
+                    cls_hi[q],
+                )
+        for q in range(q0, q1):
+            _finish_state(
+                state[q - q0],
+                False,
                 q,
                 queries[q],
                 centres_t,
@@ -636,7 +656,7 @@ def _runs_block(
     q1,
 ):
     """Queries ``q0:q1`` of :func:`mixture_lse_runs`, one after another
-    (serial; see :func:`_direct_block`)."""
+    (serial; see :func:`_direct_block_fixed`)."""
     buf = np.empty(_RUN_CHUNK)
     for q in range(q0, q1):
         a = query_block[q]
