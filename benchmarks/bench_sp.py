@@ -163,6 +163,38 @@ def exp_floor_seconds(n_queries, n_centres, stream=_exp_stream):
     return best_time(lambda: stream(values, n_queries, out), repeat=2)
 
 
+@jit
+def _dist_block(queries, centres_t, q_lo, q_hi):
+    # The distance half of the dense kernel alone, in its order: each tile of
+    # centres passes every query of the block, its squared distances written
+    # to an L1 buffer (the exp half is exp_floor_seconds).
+    buf = np.empty(1024)
+    total = 0.0
+    n_centres = centres_t.shape[1]
+    for start in range(0, n_centres, 1024):
+        width = min(n_centres, start + 1024) - start
+        for q in range(q_lo, q_hi):
+            sq_dist_into(buf, queries[q], centres_t, start, width)
+            total += buf[0]
+    return total
+
+
+@parallel_jit
+def _dist_stream(queries, centres_t, out):
+    n_queries = queries.shape[0]
+    for block in numba.prange((n_queries + 63) // 64):
+        out[block] = _dist_block(queries, centres_t, block * 64, min(n_queries, block * 64 + 64))
+
+
+def dist_floor_seconds(queries, centres_t):
+    """Squared distances of every pair on all threads, the dense kernel's
+    other half: with :func:`exp_floor_seconds` the floor of a kernel that
+    forms exact distances (no expansion) and their exponentials."""
+    out = np.empty((queries.shape[0] + 63) // 64)
+    _dist_stream(queries[:8], centres_t[:, :100].copy(), out[:1])
+    return best_time(lambda: _dist_stream(queries, centres_t, out), repeat=2)
+
+
 @parallel_jit
 def _row_buffer_lse(queries, centres_t, inv_two_var, out):
     """The previous dense design: a buffer of every centre's exponent per query."""
@@ -191,7 +223,10 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
     pass writes it (the distances add 3d flops a pair on top; the own-shift
     kernel forms distances and exponentials in one pass without that buffer
     round trip, so at small d it can beat this floor), next to the same floor
-    with the previous degree-12 exp.  A last column gives the effective rate
+    with the previous degree-12 exp, and the floor of exact distances: that
+    exp pass plus a pass forming every squared distance the same way (tile
+    by tile into the L1 buffer).  Above d ~ 5 the distances cost more than
+    the exp, so the exp alone is no floor there.  A last column gives the effective rate
     of the full SP path on these queries (tiles in k-d tree order, far tiles
     bounded away), counting every pair as evaluated.
     """
@@ -200,7 +235,8 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
     )
     print(
         f"{'d':>4} | {'running-max G/s':>15} {'own-shift G/s':>13} {'row-buffer G/s':>14} {'exp floor G/s':>13} "
-        f"{'deg-12 floor':>12} | {'own-shift/floor':>15} | {'SP path eff. G/s':>16} | {'|diff|':>8}"
+        f"{'deg-12 floor':>12} {'exp+dist floor':>14} | {'own-shift/floor':>15} {'own-shift/exp+dist':>18} | "
+        f"{'SP path eff. G/s':>16} | {'|diff|':>8}"
     )
     rng = np.random.default_rng(0)
     no_ranges = np.zeros(n_queries, dtype=np.int64)
@@ -231,6 +267,7 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
         t_old = best_time(lambda: _row_buffer_lse(shifted, centres_t, 50.0, old), repeat=2)
         t_floor = exp_floor_seconds(n_queries, n_centres)
         t_floor_old = exp_floor_seconds(n_queries, n_centres, stream=_exp_stream_horner12)
+        t_dist = dist_floor_seconds(shifted, centres_t)
         mixture_log_sum_exp(queries[:8], centres[:2000], 0.1, query_centre=own[:8], method="dense")
         t_sp = best_time(
             lambda: mixture_log_sum_exp(queries, centres, 0.1, query_centre=own, method="dense"), repeat=2
@@ -238,7 +275,8 @@ def streaming_table(n_queries=4096, n_centres=409_600, dims=(3, 5, 10)):
         evals = n_queries * n_centres / 1e9
         print(
             f"{d:>4} | {evals / t_running:>15.2f} {evals / t_shift:>13.2f} {evals / t_old:>14.2f} "
-            f"{evals / t_floor:>13.2f} {evals / t_floor_old:>12.2f} | {t_shift / t_floor:>15.2f} | {evals / t_sp:>16.2f} | "
+            f"{evals / t_floor:>13.2f} {evals / t_floor_old:>12.2f} {evals / (t_floor + t_dist):>14.2f} | "
+            f"{t_shift / t_floor:>15.2f} {t_shift / (t_floor + t_dist):>18.2f} | {evals / t_sp:>16.2f} | "
             f"{np.abs(new - old).max():>8.1e}"
         )
 
