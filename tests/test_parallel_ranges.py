@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
+from scipy.special import logsumexp
 
 from skinfo._kernels._graph import _block_geometry_range, block_geometry
 from skinfo._kernels._jit import parallel_ranges
@@ -21,7 +23,9 @@ from skinfo._kernels._mixture import (
     _direct_block_fixed,
     _direct_block_running,
     _runs_block,
+    centre_tiles,
     mixture_lse_direct,
+    mixture_lse_gemm,
     mixture_lse_runs,
 )
 from skinfo._kernels._silhouette import _stripe_sums, silhouette_sums_symmetric
@@ -157,3 +161,23 @@ def test_silhouette_stripes_bits_do_not_depend_on_threads(rng):
     full = np.linalg.norm(X[:, None, :] - X[None, :, :], axis=2)
     expected = np.stack([full[:, bounds[c] : bounds[c + 1]].sum(axis=1) for c in range(3)], axis=1)
     np.testing.assert_allclose(serial.sum(axis=0), expected, rtol=1e-12)
+
+
+def test_gemm_kernel_bits_do_not_depend_on_threads(rng):
+    """BLAS runs inside each piece (one BLAS thread, as the caller sets it)."""
+    queries, centres_t, shift, bounds = _dense_case(rng, n_queries=64 * 9 + 3, n_centres=2500, n_features=33)
+    centres = np.ascontiguousarray(centres_t.T)
+    tiles = centre_tiles(centres)
+    centre_sq = np.einsum("ij,ij->i", centres, centres)
+    no_tiles = (np.empty((0, 33)), np.empty(0))
+    results = []
+    for n_threads in range(1, MAX_THREADS + 1):
+        out = np.full((queries.shape[0], 3), np.nan)
+        with numba_threads(n_threads):
+            mixture_lse_gemm(queries, tiles, centre_sq, centres_t, 12.5, shift, *no_tiles, *bounds, out)
+        results.append(out)
+    for out in results[1:]:
+        np.testing.assert_array_equal(out, results[0])
+    # And the values are the log-sum-exps they claim to be (own-shift scaled).
+    exact = logsumexp(-12.5 * cdist(queries[:5], centres, "sqeuclidean"), axis=1)
+    np.testing.assert_allclose(results[0][:5, 0], exact, rtol=1e-12)
