@@ -233,11 +233,13 @@ def compression_summary(result, key="mi_x"):
 # compiles a disjoint set of Numba functions, so two processes never write the
 # same function's cache index with different signatures.
 _WARMUP_GROUPS = ("dense", "tree")
-# Seconds a child may still run once the training has ended; one still
-# running then is killed and the run compiles what is missing in-process.
-# (Counted from the end of training: the children run at low priority and
-# may have had little CPU before it.)
-_WARMUP_TIMEOUT = 600.0
+# Seconds a child may still run once the training has ended (it needs ~10 s
+# here); one still running then is killed and the run compiles what is
+# missing in-process, at normal priority, keeping every kernel the child
+# already cached.  Counted from the end of training, since the children run
+# at low priority and may have had little CPU before it; kept short because
+# other busy processes could starve a low-priority child indefinitely.
+_WARMUP_TIMEOUT = 60.0
 # The children's niceness: they compile on the cycles the training leaves
 # idle.  At equal priority the two compiling processes and the training's
 # two threads (kernel and noise sampler, in lockstep) shared two cores
