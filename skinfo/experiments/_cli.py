@@ -92,13 +92,6 @@ def _run_tanh_neuron(args):
 
 
 def _run_info_plane(args):
-    from ..plotting import (
-        plot_activation_histograms,
-        plot_cosine_heatmaps,
-        plot_information_plane,
-        plot_layer_curves,
-        plot_layer_scatter,
-    )
     from ._info_plane import compression_summary, run_info_plane
 
     preset = INFO_PLANE_PRESETS[args.preset]
@@ -131,6 +124,16 @@ def _run_info_plane(args):
         result.to_csv(out / f"{stem}.csv")
         result.to_json(out / f"{stem}.json")
         written += [f"{stem}.csv", f"{stem}.json"]
+        # Imported after the run: matplotlib's ~0.5 s would otherwise delay
+        # the training and the start of the kernel warm-up.
+        from ..plotting import (
+            plot_activation_histograms,
+            plot_cosine_heatmaps,
+            plot_information_plane,
+            plot_layer_curves,
+            plot_layer_scatter,
+        )
+
         _save(plot_information_plane(result), out / "information_plane.png", written)
         _save(plot_layer_curves(result), out / "layer_curves.png", written)
         widths = [w for w in result.params["hidden_layer_sizes"].split(",")]
